@@ -1,0 +1,109 @@
+"""The base class of every modality adapter."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import Field
+from torch import Tensor
+
+from klass_core.config import StrictConfig
+from klass_core.loop import SampleOutput, sample
+
+__all__ = ["AdapterConfig", "Canvas", "ModalityAdapter"]
+
+
+class AdapterConfig(StrictConfig):
+    """Options every adapter accepts; subclasses add their own fields."""
+
+    model: str | None = Field(None, description="Local model folder or hub id; None: the embedded default.")
+    device: str = Field("cpu", description="torch device for the model and the canvas.")
+
+
+@dataclass
+class Canvas:
+    """What :meth:`ModalityAdapter.encode` returns.
+
+    Attributes:
+        tokens: ``[B, L]`` canvas with the adapter's ``mask_id`` where tokens are to be generated.
+        extras: per-row model inputs (attention masks, labels...), each with leading dim ``B``;
+            sliced to the active rows before every forward pass.
+        meta: anything :meth:`ModalityAdapter.decode` needs besides tokens (never sliced).
+    """
+
+    tokens: Tensor
+    extras: dict[str, Tensor] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class ModalityAdapter(ABC):
+    """Connects one kind of model to the core: tokenization, forward pass, decoding.
+
+    Subclasses set :attr:`name`, may extend :class:`Config`, and implement :meth:`load`,
+    :meth:`encode`, :meth:`logits` and :meth:`decode`. :meth:`load` sets the vocabulary facts
+    :attr:`vocab_size`, :attr:`mask_id`, :attr:`special_ids` and :attr:`never_sample_ids`.
+    Import heavy libraries inside methods, not at module level.
+    """
+
+    name: ClassVar[str]
+    Config: ClassVar[type[AdapterConfig]] = AdapterConfig
+
+    vocab_size: int
+    mask_id: int
+    special_ids: dict[str, int]
+    never_sample_ids: tuple[int, ...] = ()
+
+    def __init__(self, config: AdapterConfig | None = None, **options: Any) -> None:
+        if config is not None and options:
+            raise ValueError(f"give either a config or options, not both (got options {sorted(options)})")
+        if config is None:
+            config = self.Config.parse(options)
+        elif not isinstance(config, self.Config):
+            raise TypeError(f"config must be a {self.Config.__qualname__}, got {type(config).__qualname__}")
+        self.config = config
+        self.load()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Config" in cls.__dict__ and "name" in cls.__dict__:
+            cls.Config.owner = f"adapter {cls.name!r}"
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load the model and tokenizer and set the vocabulary facts."""
+
+    @abstractmethod
+    def encode(self, inputs: Any) -> Canvas:
+        """Turn modality inputs (prompts, labels, templates...) into a :class:`Canvas`."""
+
+    @abstractmethod
+    def logits(self, tokens: Tensor, **extras: Tensor) -> Tensor:
+        """``[b, L] -> [b, L, V]`` float logits, position ``i`` predicting token ``i``."""
+
+    @abstractmethod
+    def decode(self, tokens: Tensor, canvas: Canvas | None = None) -> list[Any]:
+        """``[B, L]`` completed tokens -> one modality object per row."""
+
+    def bind(self, canvas: Canvas) -> Callable[..., Tensor]:
+        """A model callable for :func:`klass_core.sample` that slices ``canvas.extras`` by row."""
+        extras: Mapping[str, Tensor] = canvas.extras
+
+        def model(tokens: Tensor, rows: Tensor | None = None) -> Tensor:
+            sliced = {k: v if rows is None else v[rows] for k, v in extras.items()}
+            return self.logits(tokens, **sliced)
+
+        return model
+
+    def sample(self, canvas: Canvas, sampler: str = "klass", **kwargs: Any) -> SampleOutput:
+        """:func:`klass_core.sample` on this adapter's model, mask id and excluded ids."""
+        return sample(
+            self.bind(canvas),
+            canvas.tokens,
+            self.mask_id,
+            sampler=sampler,
+            excluded_ids=self.never_sample_ids,
+            **kwargs,
+        )

@@ -1,0 +1,93 @@
+"""``klass``: KL-Adaptive Stability Sampling (Kim et al., NeurIPS 2025).
+
+A masked position is *ready* when its last ``history_length`` KL values between consecutive
+steps were all below ``kl_threshold`` and its confidence exceeds ``conf_threshold``; ready
+candidates are committed together. With none ready, the top-``u`` candidates by confidence are.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+from pydantic import Field
+from torch import Tensor
+
+from klass_core.functional import kl_divergence, select_top, update_streak
+from klass_core.samplers.base import (
+    Sampler,
+    SamplerConfig,
+    Selection,
+    StepView,
+    TokenChoiceConfig,
+    row_uniform,
+)
+
+
+class KlassConfig(TokenChoiceConfig):
+    conf_threshold: float = Field(0.9, ge=0, description="tau: a ready token's confidence must exceed it.")
+    kl_threshold: float = Field(0.01, ge=0, description="eps: KL below it counts as stable (inf allowed).")
+    history_length: int = Field(2, ge=1, description="n: consecutive stable steps required.")
+    strategy: Literal["all", "max_conf", "min_kl", "random"] = Field(
+        "all", description="Which ready tokens to commit: all, or the single best by a rule."
+    )
+    block_warmup: bool = Field(
+        False, description="Skip the stability test in a block's first n-1 steps (authors' LLaDA code)."
+    )
+    state_dtype: Literal["float32", "bfloat16"] = Field(
+        "float32", description="Storage of the previous step's log-probs (bfloat16 halves memory)."
+    )
+
+
+class KlassSampler(Sampler):
+    """Keeps, for the positions still masked, the previous log-probs and the stability streak.
+
+    Both are ``[N, ...]`` arrays aligned with :attr:`StepView.dist` of the next step: masks only
+    disappear and a row stays in the batch until it has none, so the positions masked at a
+    step are exactly those kept from the step before, in the same row-major order.
+    """
+
+    name = "klass"
+    Config: ClassVar[type[SamplerConfig]] = KlassConfig
+    config: KlassConfig
+    prev_logp: Tensor | None = None
+    streak: Tensor | None = None
+
+    def begin(self, canvas: Tensor, masked: Tensor, steps: int | None) -> None:
+        self.prev_logp = None
+        self.streak = None
+
+    def step(self, view: StepView) -> Selection:
+        cfg = self.config
+        d = view.dist
+        if self.prev_logp is None:
+            kl = torch.full_like(d.confidence, float("nan"))
+            streak = torch.zeros_like(d.col, dtype=torch.int32)
+        else:
+            kl = kl_divergence(d.logp, self.prev_logp)
+            streak = update_streak(self.streak, kl, cfg.kl_threshold)
+        stable = streak >= cfg.history_length
+        if cfg.block_warmup:
+            stable &= view.block_step[d.row] >= cfg.history_length - 1
+        ready = view.dense(stable & (d.confidence > cfg.conf_threshold), False) & view.candidates
+
+        confidence = view.dense(d.confidence)
+        kl_dense = view.dense(kl)
+        if cfg.strategy != "all":
+            one = torch.ones_like(view.fallback)
+            ready = select_top(self._ready_score(view, confidence, kl_dense), ready, one)
+        fallback = select_top(confidence, view.candidates, view.fallback)
+        commit = torch.where(ready.any(-1, keepdim=True), ready, fallback)
+
+        keep = ~commit[d.row, d.col]
+        self.prev_logp = d.logp[keep].to(getattr(torch, cfg.state_dtype))
+        self.streak = streak[keep]
+        tokens = view.tokens(cfg.temperature)
+        return Selection(commit, view.dense(tokens, 0), confidence, kl_dense)
+
+    def _ready_score(self, view: StepView, confidence: Tensor, kl: Tensor) -> Tensor:
+        if self.config.strategy == "max_conf":
+            return confidence
+        if self.config.strategy == "min_kl":
+            return -kl
+        return row_uniform(view)

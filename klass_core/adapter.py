@@ -60,16 +60,11 @@ class ModalityAdapter(ABC):
         if config is not None and options:
             raise ValueError(f"give either a config or options, not both (got options {sorted(options)})")
         if config is None:
-            config = self.Config.parse(options)
+            config = self.Config.parse(options, owner=f"adapter {self.name!r}")
         elif not isinstance(config, self.Config):
             raise TypeError(f"config must be a {self.Config.__qualname__}, got {type(config).__qualname__}")
         self.config = config
         self.load()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "Config" in cls.__dict__ and "name" in cls.__dict__:
-            cls.Config.owner = f"adapter {cls.name!r}"
 
     @abstractmethod
     def load(self) -> None:

@@ -11,7 +11,11 @@ from klass_core.registry import get_registry
 
 __all__ = ["app", "build_app"]
 
-console = Console()
+
+
+def console() -> Console:
+    # Made per call so that the width follows $COLUMNS (and test runners).
+    return Console()
 
 
 def adapters() -> None:
@@ -21,7 +25,7 @@ def adapters() -> None:
     for name in registry.adapters.names():
         entry = registry.adapters.entries[name]
         table.add_row(name, f"{entry.obj.__module__}.{entry.obj.__qualname__}", entry.plugin)
-    console.print(table)
+    console().print(table)
 
 
 def samplers() -> None:
@@ -32,7 +36,7 @@ def samplers() -> None:
         options = describe_options(registry.samplers.get(name).Config)
         for i, opt in enumerate(options or [dict.fromkeys(("name", "default", "range", "description"), "")]):
             table.add_row(name if i == 0 else "", opt["name"], opt["default"], opt["range"], opt["description"])
-    console.print(table)
+    console().print(table)
 
 
 def plugins() -> None:
@@ -41,7 +45,7 @@ def plugins() -> None:
     for info in get_registry().plugins():
         table.add_row(info.name, info.distribution, info.version, ", ".join(info.hooks),
                       "\n".join(info.errors) or "-", style="red" if info.errors else None)
-    console.print(table)
+    console().print(table)
 
 
 def build_app() -> typer.Typer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -15,15 +15,15 @@ class StrictConfig(BaseModel):
     """Base of every sampler and adapter config: unknown keys are rejected, values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
-    owner: ClassVar[str] = "config"
 
     @classmethod
-    def parse(cls: type[ConfigT], options: dict[str, Any]) -> ConfigT:
-        """Build the config, turning pydantic errors into one message that says how to fix them."""
+    def parse(cls: type[ConfigT], options: dict[str, Any], owner: str = "config") -> ConfigT:
+        """Build the config, turning pydantic errors into one message that names ``owner``, the
+        offending options and how to fix them."""
         try:
             return cls(**options)
         except ValidationError as exc:
-            raise ValueError(cls._explain(exc)) from None
+            raise ValueError(f"invalid options for {owner}: " + cls._explain(exc)) from None
 
     @classmethod
     def _explain(cls, exc: ValidationError) -> str:
@@ -35,7 +35,7 @@ class StrictConfig(BaseModel):
                 lines.append(f"unknown option {field!r}; valid options: {valid}")
             else:
                 lines.append(f"option {field!r}: {err['msg']} (got {err.get('input')!r})")
-        return f"invalid options for {cls.owner}: " + "; ".join(lines)
+        return "; ".join(lines)
 
 
 def describe_options(config: type[StrictConfig]) -> list[dict[str, str]]:

@@ -10,8 +10,8 @@ import torch
 from torch import Tensor
 
 __all__ = [
-    "entropy",
     "eb_prefix_count",
+    "entropy",
     "fallback_count",
     "finite_log_softmax",
     "kl_divergence",

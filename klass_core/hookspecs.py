@@ -4,20 +4,25 @@ A plugin is a module (or object) whose functions carry :data:`klass_core.hookimp
 these names and signatures. Plugins are found through the ``klass`` entry-point group.
 """
 
-from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import pluggy
 
-__all__ = ["hookimpl", "hookspec"]
+__all__ = ["Register", "hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker("klass")
 hookimpl = pluggy.HookimplMarker("klass")
 
-#: ``register(name, obj, *, aliases=(), override=False)``: the callback the register hooks get.
-Register = Callable[..., None]
+
+
+class Register(Protocol):
+    """The callback that ``register_adapters`` and ``register_samplers`` receive."""
+
+    def __call__(self, name: str, obj: type, *, aliases: Iterable[str] = (), override: bool = False) -> None:
+        """Register ``obj`` under ``name`` (and ``aliases``); ``override=True`` replaces another
+        plugin's registration of the same name instead of conflicting with it."""
 
 
 @hookspec

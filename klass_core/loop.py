@@ -93,7 +93,7 @@ def _resolve_sampler(sampler: str | Sampler, options: dict[str, Any]) -> Sampler
     from klass_core.registry import get_sampler_class
 
     cls = get_sampler_class(sampler)
-    return cls(cls.Config.parse(options))
+    return cls(cls.Config.parse(options, owner=f"sampler {sampler!r}"))
 
 
 def _check_inputs(tokens: Tensor, mask_id: int) -> None:
@@ -208,7 +208,7 @@ def sample(
     block_index = torch.full((B,), -1, dtype=torch.long, device=device)
     steps_left = torch.zeros(B, dtype=torch.long, device=device)
     block_step = torch.zeros(B, dtype=torch.long, device=device)
-    active = torch.arange(B, device=device)
+    active = masked.any(-1).nonzero()[:, 0]
     index = 0
     while active.numel():
         canvas = x[active]

@@ -118,7 +118,7 @@ class StepView:
         noise = torch.cat(
             [
                 torch.rand((n, d.logp.shape[-1]), generator=g, dtype=torch.float64, device=d.logp.device)
-                for n, g in zip(counts, self.generators)
+                for n, g in zip(counts, self.generators, strict=True)
             ]
         )
         gumbel = -torch.log(-torch.log(noise.clamp_(min=torch.finfo(torch.float64).tiny)))
@@ -164,11 +164,6 @@ class Sampler:
 
     def __init__(self, config: SamplerConfig) -> None:
         self.config = config
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if "Config" in cls.__dict__ and "name" in cls.__dict__:
-            cls.Config.owner = f"sampler {cls.name!r}"
 
     def begin(self, canvas: Tensor, masked: Tensor, steps: int | None) -> None:
         """Called once per ``sample`` call before the first forward pass; no-op by default."""

@@ -59,7 +59,7 @@ class MaskGitSampler(Sampler):
         allowed_probs = logits[..., allowed].softmax(-1)
         drawn = allowed[
             torch.stack(
-                [torch.multinomial(p, 1, generator=g)[:, 0] for p, g in zip(allowed_probs, view.generators)]
+                [torch.multinomial(p, 1, generator=g)[:, 0] for p, g in zip(allowed_probs, view.generators, strict=True)]
             )
         ]
         probs = torch.zeros_like(logits).index_copy_(-1, allowed, allowed_probs)
@@ -75,7 +75,8 @@ class MaskGitSampler(Sampler):
         else:
             mask_ratio = 1 - ratio
         mask_len = (view.initial_masked * mask_ratio).floor()
-        mask_len = torch.minimum(view.masked.sum(-1) - 1, mask_len).clamp(min=1)
+        # diffusers keeps at least one masked until the last step; a 1-position canvas can't.
+        mask_len = torch.minimum(view.masked.sum(-1) - 1, mask_len).clamp(min=1, max=view.canvas.shape[-1] - 1)
 
         temperature = self.temperatures[view.rows, step].unsqueeze(-1)
         keep_masked = self._remask(view, chosen, mask_len, temperature)
@@ -88,7 +89,7 @@ class MaskGitSampler(Sampler):
         fixed = torch.finfo(chosen.dtype).max
         chosen = torch.where(view.masked, chosen, fixed)
         uniform = torch.stack(
-            [torch.zeros_like(c).uniform_(0, 1, generator=g) for c, g in zip(chosen, view.generators)]
+            [torch.zeros_like(c).uniform_(0, 1, generator=g) for c, g in zip(chosen, view.generators, strict=True)]
         )
         gumbel = -torch.log((-torch.log(uniform.clamp(1e-20))).clamp(1e-20))
         score = torch.log(chosen.clamp(1e-20)) + temperature * gumbel

@@ -56,6 +56,10 @@ def build_app() -> typer.Typer:
     cli.command()(adapters)
     cli.command()(samplers)
     cli.command()(plugins)
+    from klass_core.bench import commands
+
+    for command in (commands.demo, commands.bench, commands.tune, commands.overhead):
+        cli.command()(command)
     generate = typer.Typer(help="Generate samples with an adapter's embedded or given model.", no_args_is_help=True)
     cli.add_typer(generate, name="generate")
     for _ in call_each(get_registry().pm, "register_commands", generate=generate):

@@ -21,29 +21,26 @@ __all__ = [
 ]
 
 
-def finite_log_softmax(logits: Tensor, excluded_ids: Tensor | None = None) -> Tensor:
+def finite_log_softmax(logits: Tensor, excluded_ids: Tensor | None = None, *, inplace: bool = False) -> Tensor:
     """Log-probabilities in float32 with excluded ids removed and ``-inf`` made finite.
 
     Args:
         logits: ``[N, V]`` scores in any floating dtype.
         excluded_ids: ``[K]`` token ids that must get probability zero (the mask id and any
             id never to sample).
+        inplace: mask excluded ids in ``logits`` itself when it is float32 (saves a ``[N, V]``
+            copy when the caller owns it, e.g. a gathered slice).
 
     Returns:
         ``[N, V]`` float32 ``log_softmax``. Entries of probability zero hold the dtype's most
         negative finite value instead of ``-inf``, so ``p * logp`` is ``0`` there, as the KL and
         entropy formulas need.
     """
-    out = logits.to(torch.float32, copy=True)
+    out = logits if inplace and logits.dtype == torch.float32 else logits.to(torch.float32, copy=True)
     if excluded_ids is not None and excluded_ids.numel():
         out.index_fill_(-1, excluded_ids, float("-inf"))
-    out = out.log_softmax(-1)
+    out = out.log_softmax(-1)  # fused; faster than an in-place logsumexp subtraction
     return out.clamp_(min=torch.finfo(out.dtype).min)
-
-
-def _rowwise_dot(a: Tensor, b: Tensor) -> Tensor:
-    """``[N, V] x [N, V] -> [N]``: ``sum_v a[n, v] * b[n, v]`` without a ``[N, V]`` temporary."""
-    return torch.bmm(a.unsqueeze(-2), b.unsqueeze(-1)).reshape(a.shape[0])
 
 
 def kl_divergence(logp: Tensor, logq: Tensor) -> Tensor:
@@ -57,13 +54,15 @@ def kl_divergence(logp: Tensor, logq: Tensor) -> Tensor:
     Returns:
         ``[N]`` float32, ``>= 0`` up to rounding. Terms where ``p(v) = 0`` count as ``0``.
     """
-    p = logp.exp()
-    return _rowwise_dot(p, logp) - _rowwise_dot(p, logq.to(logp.dtype))
+    # Two fused passes and one temporary: measured faster on CPU than two batched dot
+    # products or F.kl_div at LLaDA's shape.
+    terms = logp - logq.to(logp.dtype)
+    return terms.mul_(logp.exp()).sum(-1)
 
 
 def entropy(logp: Tensor) -> Tensor:
     """Shannon entropy in nats: ``[N, V] -> [N]`` from finite log-probabilities."""
-    return -_rowwise_dot(logp.exp(), logp)
+    return -logp.exp().mul_(logp).sum(-1)
 
 
 def margin(logp: Tensor) -> Tensor:

@@ -58,6 +58,16 @@ def resolve_adapter(model_ref: str, config: dict[str, Any]) -> str | None:
 
 
 @hookspec
+def register_tasks(register: Register) -> None:
+    """Register benchmark tasks for ``klass demo``, ``klass bench`` and ``klass tune``.
+
+    Call ``register(name, task_class)`` where ``task_class`` subclasses
+    :class:`klass_core.bench.BenchTask`: an embedded model plus a scorer (exact match,
+    validity, class accuracy...). Conflicts are handled as in :func:`register_adapters`.
+    """
+
+
+@hookspec
 def register_commands(generate: Any) -> None:
     """Add subcommands to the command line.
 

@@ -204,16 +204,19 @@ class _Table:
 
 
 class Registry:
-    """Adapters and samplers gathered from a plugin manager's hooks."""
+    """Adapters, samplers and benchmark tasks gathered from a plugin manager's hooks."""
 
     def __init__(self, pm: pluggy.PluginManager | None = None) -> None:
         from klass_core.adapter import ModalityAdapter
+        from klass_core.bench.task import BenchTask
         from klass_core.samplers.base import Sampler
 
         self.pm = pm if pm is not None else make_plugin_manager()
         self.adapters = _Table("adapter", ModalityAdapter, self.pm)
         self.samplers = _Table("sampler", Sampler, self.pm)
-        for hook, table in (("register_adapters", self.adapters), ("register_samplers", self.samplers)):
+        self.tasks = _Table("task", BenchTask, self.pm)
+        hooks = {"register_adapters": self.adapters, "register_samplers": self.samplers, "register_tasks": self.tasks}
+        for hook, table in hooks.items():
             for _ in call_each(self.pm, hook, register=PerPlugin(table.register_for)):
                 pass  # the hooks only call register
 
@@ -236,7 +239,7 @@ class Registry:
         for error in self.errors:
             info = infos.setdefault(error.plugin, PluginInfo(error.plugin, error.distribution, ""))
             info.errors.append(f"{error.stage}: {error.error}")
-        for table in (self.adapters, self.samplers):
+        for table in (self.adapters, self.samplers, self.tasks):
             for message in table.conflicts.values():
                 for info in infos.values():
                     if repr(info.distribution) in message:

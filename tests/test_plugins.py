@@ -231,3 +231,23 @@ class TestToyAdapterContract(AdapterContract):
 
     def make_inputs(self) -> list[list[int]]:
         return [[1, 2], [], [3]]
+
+
+def test_hook_register_tasks(klass_registry) -> None:
+    from klass_core.bench import BenchTask, Setting, TaskRun
+
+    class Constant(BenchTask):
+        name = "constant"
+        primary_metric = "score"
+
+        def run(self, setting: Setting, n: int, seed: int, split: str = "test") -> TaskRun:
+            return TaskRun(1.0, {"score": 0.5})
+
+    class Tasks:
+        @hookimpl
+        def register_tasks(self, register):
+            register("constant", Constant)
+
+    registry = klass_registry(Tasks())
+    assert {"constant", "toy"} <= set(registry.tasks.names())
+    assert registry.tasks.get("constant")().run(Setting("klass"), 1, 0).metrics == {"score": 0.5}

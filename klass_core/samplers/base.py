@@ -95,7 +95,7 @@ class StepView:
     @cached_property
     def dist(self) -> MaskedDistribution:
         row, col = self.masked.nonzero(as_tuple=True)
-        logp = finite_log_softmax(self.logits[row, col], self.excluded_ids)
+        logp = finite_log_softmax(self.logits[row, col], self.excluded_ids, inplace=True)
         confidence, argmax = logp.max(-1)
         return MaskedDistribution(row, col, logp, confidence.exp(), argmax)
 

@@ -1,4 +1,4 @@
-"""The core's own plugin: registers the built-in samplers and the toy adapter through the
+"""The core's own plugin: registers the built-in samplers, the toy adapter and toy task through the
 same ``klass`` entry point and hooks as any third-party plugin."""
 
 from __future__ import annotations
@@ -19,3 +19,10 @@ def register_adapters(register: Register) -> None:
     from klass_core.testing.toy import ToyAdapter
 
     register(ToyAdapter.name, ToyAdapter)
+
+
+@hookimpl
+def register_tasks(register: Register) -> None:
+    from klass_core.testing.toy import ToyTask
+
+    register(ToyTask.name, ToyTask)

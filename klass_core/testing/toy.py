@@ -12,8 +12,10 @@ from pydantic import Field
 from torch import Tensor
 
 from klass_core.adapter import AdapterConfig, Canvas, ModalityAdapter
+from klass_core.bench.task import BenchTask, Setting, TaskRun
+from klass_core.loop import sample
 
-__all__ = ["ToyAdapter", "ToyModel"]
+__all__ = ["ToyAdapter", "ToyModel", "ToyTask"]
 
 
 class ToyModel:
@@ -86,3 +88,27 @@ class ToyAdapter(ModalityAdapter):
 
     def decode(self, tokens: Tensor, canvas: Canvas | None = None) -> list[list[int]]:
         return tokens.tolist()
+
+
+class ToyTask(BenchTask):
+    """Benchmark task on the toy model: quality is self-consistency, the share of positions
+    whose token is the model's argmax given the completed rest of the row."""
+
+    name = "toy"
+    primary_metric = "self_consistency"
+
+    def prepare(self) -> None:
+        self.model = ToyModel(vocab_size=12, seed=0)
+
+    def run(self, setting: Setting, n: int, seed: int, split: str = "test") -> TaskRun:
+        offset = 0 if split == "test" else 10_000
+        canvas = torch.full((n, 24), self.model.mask_id)
+        out = sample(self.model, canvas, self.model.mask_id, setting.sampler, steps=setting.steps,
+                     generator=seed + offset, **setting.options)
+        logits = self.model(out.tokens)
+        logits[..., self.model.mask_id] = float("-inf")
+        agree = (logits.argmax(-1) == out.tokens).float().mean()
+        return TaskRun(out.nfe.float().mean().item(), {"self_consistency": agree.item()})
+
+    def sizes(self, quick: bool) -> int:
+        return 32 if quick else 128

@@ -61,7 +61,7 @@ def test_tune_front_points_are_not_dominated() -> None:
     for i, (nfe, q) in enumerate(front):
         for j, (o_nfe, o_q) in enumerate(front):
             assert i == j or not (o_nfe <= nfe and o_q >= q and (o_nfe < nfe or o_q > q))
-    setting, run = result.recommended
+    _, run = result.recommended
     assert run.metrics["self_consistency"] >= 0.9
     assert run.nfe_mean == min(r.nfe_mean for _, r in result.front if r.metrics["self_consistency"] >= 0.9)
 

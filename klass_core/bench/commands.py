@@ -10,7 +10,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from klass_core.bench.runner import Record, markdown_table, run_settings, tasks_by_name, write_results
+from klass_core.bench.runner import (
+    Record,
+    markdown_table,
+    run_settings,
+    tasks_by_name,
+    write_results,
+)
 from klass_core.bench.task import BenchTask
 
 __all__ = ["bench", "demo", "overhead", "tune"]

@@ -45,7 +45,7 @@ class BenchTask(ABC):
     #: the baseline whose NFE speed-ups are measured against.
     baseline: ClassVar[Setting] = Setting("topk")
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (optional hook; most tasks need it)
         """Load the model and data (called once, outside the timed runs)."""
 
     @abstractmethod

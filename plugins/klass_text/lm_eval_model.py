@@ -83,7 +83,7 @@ class KlassLM(LM):
                 gen_length=jobs[start][2], steps=self.steps, block_length=self.block_length,
                 seed=self.seed + start, **self.sampler_options,
             )
-            for (context, stops, _), result, request in zip(jobs[start:end], results, requests[start:end], strict=True):
+            for (_, stops, _), result, request in zip(jobs[start:end], results, requests[start:end], strict=True):
                 outputs.append(cut_at_stops(result.text, stops))
                 self.cache_hook.add_partial("generate_until", request.args, outputs[-1])
             start = end

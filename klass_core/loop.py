@@ -142,6 +142,15 @@ def _check_logits(logits: Any, active: Tensor, length: int, excluded: Tensor) ->
         )
 
 
+def _finished(finish: Callable[[Tensor], Tensor], canvas: Tensor, mask_id: int) -> Tensor:
+    filled = finish(canvas)
+    if not isinstance(filled, Tensor) or filled.shape != canvas.shape or filled.dtype != canvas.dtype:
+        raise TypeError(f"finish must return a LongTensor of shape {tuple(canvas.shape)}, like its input")
+    if bool(((filled != canvas) & (canvas != mask_id)).any()):
+        raise ValueError("finish changed a position that was not masked; it may only fill masks")
+    return filled
+
+
 def _raise_step_error(sampler: Sampler, index: int, active: Tensor, bad: Tensor, stalled: Tensor) -> None:
     if bool(bad.any()):
         raise FloatingPointError(
@@ -164,6 +173,7 @@ def sample(
     generator: GeneratorLike = None,
     callback: Callable[[StepInfo], None] | None = None,
     excluded_ids: Sequence[int] | Tensor | None = None,
+    finish: Callable[[Tensor], Tensor] | None = None,
     **sampler_options: Any,
 ) -> SampleOutput:
     """Fill every ``mask_id`` of ``tokens`` by iterated forward passes of ``model``.
@@ -182,6 +192,9 @@ def sample(
             one seed or generator per row.
         callback: called with a :class:`~klass_core.trace.StepInfo` after every forward pass.
         excluded_ids: ids never to commit besides ``mask_id``.
+        finish: ``[b, L] -> [b, L]``, called on the active rows' canvas after each step's
+            commits; it may fill more masked positions without forward passes (e.g. EOS after
+            a closed answer). Anything else it changes is an error.
         **sampler_options: the sampler's config fields (validated; unknown names rejected).
 
     Returns:
@@ -245,6 +258,9 @@ def sample(
         if any(torch.stack([bad.any(), stalled.any()]).tolist()):
             _raise_step_error(chosen, index, active, bad, stalled)
         canvas = torch.where(commit, selection.tokens, canvas)
+        if finish is not None:
+            canvas = _finished(finish, canvas, mask_id)
+            commit = masked & (canvas != mask_id)
         x[active] = canvas
         steps_left[active] -= 1
         block_step[active] += 1

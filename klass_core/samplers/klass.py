@@ -40,11 +40,12 @@ class KlassConfig(TokenChoiceConfig):
 
 
 class KlassSampler(Sampler):
-    """Keeps, for the positions still masked, the previous log-probs and the stability streak.
+    """Keeps, for the positions still masked, the previous log-probs and the stability streak,
+    as ``[M, ...]`` arrays in row-major order with their positions' keys (``row * L + col``).
 
-    Both are ``[N, ...]`` arrays aligned with :attr:`StepView.dist` of the next step: masks only
-    disappear and a row stays in the batch until it has none, so the positions masked at a
-    step are exactly those kept from the step before, in the same row-major order.
+    Masks only disappear, so the positions masked at a step are a subset of those kept from
+    the step before, in the same order; usually exactly those (then nothing is gathered). A
+    ``finish`` callback of :func:`klass_core.sample` may fill more, which a key lookup handles.
     """
 
     name = "klass"
@@ -52,20 +53,16 @@ class KlassSampler(Sampler):
     config: KlassConfig
     prev_logp: Tensor | None = None
     streak: Tensor | None = None
+    keys: Tensor | None = None
 
     def begin(self, canvas: Tensor, masked: Tensor, steps: int | None) -> None:
-        self.prev_logp = None
-        self.streak = None
+        self.prev_logp = self.streak = self.keys = None
 
     def step(self, view: StepView) -> Selection:
         cfg = self.config
         d = view.dist
-        if self.prev_logp is None:
-            kl = torch.full_like(d.confidence, float("nan"))
-            streak = torch.zeros_like(d.col, dtype=torch.int32)
-        else:
-            kl = kl_divergence(d.logp, self.prev_logp)
-            streak = update_streak(self.streak, kl, cfg.kl_threshold)
+        keys = view.rows[d.row] * view.canvas.shape[-1] + d.col
+        kl, streak = self._kl_and_streak(d.logp, keys)
         stable = streak >= cfg.history_length
         if cfg.block_warmup:
             stable &= view.block_step[d.row] >= cfg.history_length - 1
@@ -82,8 +79,20 @@ class KlassSampler(Sampler):
         keep = ~commit[d.row, d.col]
         self.prev_logp = d.logp[keep].to(getattr(torch, cfg.state_dtype))
         self.streak = streak[keep]
+        self.keys = keys[keep]
         tokens = view.tokens(cfg.temperature)
         return Selection(commit, view.dense(tokens, 0), confidence, kl_dense)
+
+    def _kl_and_streak(self, logp: Tensor, keys: Tensor) -> tuple[Tensor, Tensor]:
+        """``[N]`` KL to the previous step (NaN where unseen) and updated streaks."""
+        if self.prev_logp is None:
+            return torch.full_like(keys, float("nan"), dtype=logp.dtype), torch.zeros_like(keys, dtype=torch.int32)
+        prev_logp, prev_streak = self.prev_logp, self.streak
+        if prev_logp.shape[0] != keys.shape[0]:  # positions were filled outside the sampler
+            index = torch.searchsorted(self.keys, keys)
+            prev_logp, prev_streak = prev_logp[index], prev_streak[index]
+        kl = kl_divergence(logp, prev_logp)
+        return kl, update_streak(prev_streak, kl, self.config.kl_threshold)
 
     def _ready_score(self, view: StepView, confidence: Tensor, kl: Tensor) -> Tensor:
         if self.config.strategy == "max_conf":

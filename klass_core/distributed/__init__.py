@@ -1,0 +1,150 @@
+"""Scale-out: generation spread over a Ray cluster, with the results of a single process.
+
+>>> from klass_core.distributed import generate
+>>> generate("molecule", 100_000, seed=0, out="mols.parquet", num_actors=8)  # doctest: +SKIP
+
+Requests become a Ray Dataset with a global ``index`` column; ``map_batches`` runs them on a
+pool of actors (:mod:`klass_core.distributed.workers`) that each load the model once; request
+``i`` is sampled with seed ``seed + i``. The driver streams the results to ``out`` in index
+order (:mod:`klass_core.distributed.sinks`). Ray is imported lazily: install ``klass[ray]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from klass_core.distributed.cluster import RayNotInstalledError, connect, import_ray
+from klass_core.distributed.sinks import check_out, open_sink
+from klass_core.distributed.workers import MODALITIES, schema
+
+__all__ = ["MODALITIES", "RayNotInstalledError", "generate", "import_ray", "in_order"]
+
+#: generate() arguments that the scale-out sets per batch; the plugin must not get them twice
+_RESERVED = frozenset({"seed", "n", "labels", "prompts", "callback", "progress"})
+
+
+def _check_number(name: str, value: Any, *, integer: bool = True, zero: bool = False) -> None:
+    kinds = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not (value >= 0 if zero else value > 0):
+        sign = "non-negative" if zero else "positive"
+        raise ValueError(f"{name} must be a {sign} {'int' if integer else 'number'}, got {value!r}")
+
+
+def in_order(batches: Iterable[list[dict[str, Any]]], total: int) -> Iterable[list[dict[str, Any]]]:
+    """Pass on rows whose ``index`` is the next one expected, so each of ``0..total-1`` comes
+    out exactly once: a row seen again (a retried batch delivered twice) is dropped, and a gap
+    or a short run is an error rather than a silently incomplete file."""
+    expected = 0
+    for rows in batches:
+        fresh = []
+        for row in rows:
+            if row["index"] < expected:
+                continue
+            if row["index"] > expected:
+                raise RuntimeError(f"request {expected} is missing from the results (got {row['index']} next)")
+            fresh.append(row)
+            expected += 1
+        if fresh:
+            yield fresh
+    if expected != total:
+        raise RuntimeError(f"only {expected} of {total} requests came back")
+
+
+def generate(
+    modality: str,
+    requests: int | Sequence[Any],
+    *,
+    out: str | Path,
+    seed: int = 0,
+    address: str | None = None,
+    batch_size: int = 64,
+    num_actors: int = 1,
+    num_cpus_per_actor: float = 1,
+    num_gpus_per_actor: float = 0,
+    max_retries: int = 3,
+    progress: bool = True,
+    **generate_kwargs: Any,
+) -> Path:
+    """Generate on a Ray cluster; the output equals a single-process run with ``seed``.
+
+    Args:
+        modality: ``"text"``, ``"molecule"`` or ``"image"``.
+        requests: text: a list of prompts; molecule: the number of molecules; image: a list
+            of digit labels or of prompts, or the number of unconditional images.
+        out: ``.jsonl``, ``.csv`` or ``.parquet`` file (text, molecule), or a folder for
+            images (``00000000.png``... and an ``images.jsonl`` manifest). Rows carry their
+            request ``index`` and are written in index order, each exactly once.
+        seed: request ``i`` uses seed ``seed + i``, as in the plugins' own ``generate``.
+        address: ``None`` starts a local Ray cluster; ``"auto"`` or ``HOST:PORT`` (or
+            ``ray://HOST:PORT``) joins an existing one. An open Ray session is reused.
+        batch_size: requests per actor call (and per forward batch).
+        num_actors: actors in the pool, each with its own copy of the model.
+        num_cpus_per_actor, num_gpus_per_actor: resources reserved for each actor (pass
+            ``device="cuda"`` in ``generate_kwargs`` for plugins that take a device).
+        max_retries: restarts of a dead actor, and retries of its batch, before giving up.
+        progress: show a progress bar on stderr.
+        **generate_kwargs: passed to the plugin's ``generate`` (model, sampler, steps, ...).
+
+    Returns:
+        ``out`` as a Path, once complete.
+    """
+    if modality not in MODALITIES:
+        raise ValueError(f"modality must be one of {sorted(MODALITIES)}, got {modality!r}")
+    worker = MODALITIES[modality]
+    worker.check_requests(requests)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    _check_number("batch_size", batch_size)
+    _check_number("num_actors", num_actors)
+    _check_number("num_cpus_per_actor", num_cpus_per_actor, integer=False, zero=True)
+    _check_number("num_gpus_per_actor", num_gpus_per_actor, integer=False, zero=True)
+    _check_number("max_retries", max_retries, zero=True)
+    if clash := sorted(_RESERVED & generate_kwargs.keys()):
+        raise ValueError(f"{', '.join(clash)}: set per request by the scale-out; pass seed= and requests instead")
+    images = modality == "image"
+    out = check_out(out, images)
+    total = requests if isinstance(requests, int) else len(requests)
+
+    with connect(address) as ray:
+        blocks = math.ceil(total / batch_size)
+        if isinstance(requests, int):
+            ds = ray.data.range(total, override_num_blocks=blocks).rename_columns({"id": "index"})
+        else:
+            items = [{"index": i, "request": r} for i, r in enumerate(requests)]
+            ds = ray.data.from_items(items, override_num_blocks=blocks)
+        ds.context.execution_options.preserve_order = True
+        ds.context.enable_progress_bars = False
+        ds = ds.map_batches(
+            worker,
+            batch_size=batch_size,
+            batch_format="pyarrow",
+            fn_constructor_args=(seed, generate_kwargs),
+            concurrency=num_actors,
+            num_cpus=num_cpus_per_actor,
+            num_gpus=num_gpus_per_actor,
+            max_restarts=max_retries,
+            max_task_retries=max_retries,
+        )
+        batches = (table.to_pylist() for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"))
+        _write(batches, open_sink(out, schema(worker.columns), images), total, progress)
+    return out
+
+
+def _write(batches: Iterable[list[dict[str, Any]]], sink: Any, total: int, progress: bool) -> None:
+    """Stream ordered, de-duplicated rows into ``sink`` with an optional progress bar."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    complete = False
+    try:
+        with Progress(console=Console(stderr=True), transient=True, disable=not progress) as bar:
+            task = bar.add_task("generating", total=total)
+            for rows in in_order(batches, total):
+                sink.write(rows)
+                bar.advance(task, len(rows))
+        complete = True
+    finally:
+        sink.close(complete)

@@ -129,6 +129,11 @@ def _takes_rows(model: Model) -> bool:
 def _check_logits(logits: Any, active: Tensor, length: int, excluded: Tensor) -> None:
     if not isinstance(logits, Tensor) or not logits.is_floating_point():
         raise TypeError(f"the model must return a floating-point tensor [b, L, V], got {type(logits).__name__}")
+    if logits.device != active.device:
+        raise ValueError(
+            f"the model returned logits on {logits.device} for a canvas on {active.device}; "
+            "put the canvas on the model's device (tokens.to(device))"
+        )
     b = active.shape[0]
     if logits.ndim != 3 or logits.shape[:2] != (b, length):
         raise ValueError(

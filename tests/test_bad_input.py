@@ -90,3 +90,8 @@ def test_generator_on_wrong_device_is_reported() -> None:
     g = torch.Generator()
     with pytest.raises(TypeError):
         sample(toy(), canvas(), MASK, generator=[g, Meta()])
+
+
+def test_logits_on_another_device() -> None:
+    with pytest.raises(ValueError, match="returned logits on meta for a canvas on cpu"):
+        sample(lambda x: torch.zeros(*x.shape, 8, device="meta"), canvas(), MASK)

@@ -156,15 +156,15 @@ def _finished(finish: Callable[[Tensor], Tensor], canvas: Tensor, mask_id: int) 
     return filled
 
 
-def _raise_step_error(sampler: Sampler, index: int, active: Tensor, bad: Tensor, stalled: Tensor) -> None:
+def _raise_step_error(sampler: Sampler, index: int, active: Tensor, bad: Tensor, overrun: Tensor) -> None:
     if bool(bad.any()):
         raise FloatingPointError(
             f"the model returned NaN or +inf logits (or no allowed token) at step {index} "
             f"for rows {active[bad].tolist()}; check the model and its inputs"
         )
     raise RuntimeError(
-        f"sampler {sampler.name!r} committed nothing at step {index} for rows "
-        f"{active[stalled].tolist()}; a step must commit at least one candidate per row"
+        f"sampler {sampler.name!r} left masks in rows {active[overrun].tolist()} after their step "
+        f"budget ran out (step {index}); a sampler must finish a row within max(steps, masked positions) passes"
     )
 
 
@@ -223,6 +223,8 @@ def sample(
 
     x = tokens.clone()
     initial_masked = masked.sum(-1)
+    # No sampler may need more passes than its budget (or one per masked position).
+    pass_limit = initial_masked.clamp(min=steps or 0)
     block_index = torch.full((B,), -1, dtype=torch.long, device=device)
     steps_left = torch.zeros(B, dtype=torch.long, device=device)
     block_step = torch.zeros(B, dtype=torch.long, device=device)
@@ -259,9 +261,9 @@ def sample(
         selection = chosen.step(view)
         commit = selection.commit & candidates
         bad = (selection.confidence.isnan() & masked).any(-1)
-        stalled = ~commit.any(-1)
-        if any(torch.stack([bad.any(), stalled.any()]).tolist()):
-            _raise_step_error(chosen, index, active, bad, stalled)
+        overrun = (nfe[active] >= pass_limit[active]) & (commit.sum(-1) < masked.sum(-1))
+        if any(torch.stack([bad.any(), overrun.any()]).tolist()):
+            _raise_step_error(chosen, index, active, bad, overrun)
         canvas = torch.where(commit, selection.tokens, canvas)
         if finish is not None:
             canvas = _finished(finish, canvas, mask_id)

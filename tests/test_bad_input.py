@@ -95,3 +95,17 @@ def test_generator_on_wrong_device_is_reported() -> None:
 def test_logits_on_another_device() -> None:
     with pytest.raises(ValueError, match="returned logits on meta for a canvas on cpu"):
         sample(lambda x: torch.zeros(*x.shape, 8, device="meta"), canvas(), MASK)
+
+
+def test_sampler_that_never_finishes_is_stopped() -> None:
+    from klass_core.samplers import Sampler, Selection
+
+    class Lazy(Sampler):
+        name = "lazy"
+
+        def step(self, view):
+            nothing = torch.zeros_like(view.masked)
+            return Selection(nothing, view.canvas, torch.where(view.masked, 0.5, float("nan")))
+
+    with pytest.raises(RuntimeError, match=r"sampler 'lazy' left masks in rows \[0, 1\] after their step budget"):
+        sample(toy(), canvas(2, 4), MASK, Lazy(Lazy.Config()), steps=3)

@@ -91,3 +91,32 @@ def test_eb_with_zero_gamma_is_entropy_order_one_per_step() -> None:
     eb = sample(model, canvas, MASK, "eb", gamma=0.0, generator=0)
     ent = sample(model, canvas, MASK, "entropy", generator=0)
     assert torch.equal(eb.tokens, ent.tokens) and eb.nfe.tolist() == [9, 9]
+
+
+class FlippingModel:
+    """Positions 1-2 alternate between two different distributions at every call; the others
+    are fixed: position 0 mildly confident, positions 3-5 very confident."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        base = torch.zeros(6, 8)
+        base[0, 1] = 1.0
+        base[3:, 2] = 10.0
+        self.base = base
+
+    def __call__(self, tokens: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        logits = self.base.clone()
+        logits[1:3, 3 + self.calls % 2] = 5.0
+        return logits.expand(tokens.shape[0], -1, -1).clone()
+
+
+@pytest.mark.parametrize(("respect_budget", "nfe"), [(True, 2), (False, 3)])
+def test_ready_set_smaller_than_fallback_count(respect_budget, nfe) -> None:
+    # Pass 1 commits the three confident positions (u = 3). Pass 2 has one budgeted step left
+    # and three candidates, of which only position 0 is stable: the spec's literal rule commits
+    # it alone and overruns the budget; respect_budget fills up to u = 3.
+    out = sample(FlippingModel(), torch.full((1, 6), MASK), MASK, "klass", steps=2, generator=0,
+                 conf_threshold=0.0, kl_threshold=0.01, history_length=1, respect_budget=respect_budget)
+    assert out.nfe.tolist() == [nfe]
+    assert out.tokens[0, 3:].tolist() == [2, 2, 2] and out.tokens[0, 0].item() == 1

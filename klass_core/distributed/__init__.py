@@ -11,7 +11,6 @@ order (:mod:`klass_core.distributed.sinks`). Ray is imported lazily: install ``k
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,6 @@ def generate(
     num_actors: int = 1,
     num_cpus_per_actor: float = 1,
     num_gpus_per_actor: float = 0,
-    max_retries: int = 3,
     progress: bool = True,
     **generate_kwargs: Any,
 ) -> Path:
@@ -84,7 +82,6 @@ def generate(
         num_actors: actors in the pool, each with its own copy of the model.
         num_cpus_per_actor, num_gpus_per_actor: resources reserved for each actor (pass
             ``device="cuda"`` in ``generate_kwargs`` for plugins that take a device).
-        max_retries: restarts of a dead actor, and retries of its batch, before giving up.
         progress: show a progress bar on stderr.
         **generate_kwargs: passed to the plugin's ``generate`` (model, sampler, steps, ...).
 
@@ -101,7 +98,6 @@ def generate(
     _check_number("num_actors", num_actors)
     _check_number("num_cpus_per_actor", num_cpus_per_actor, integer=False, zero=True)
     _check_number("num_gpus_per_actor", num_gpus_per_actor, integer=False, zero=True)
-    _check_number("max_retries", max_retries, zero=True)
     if clash := sorted(_RESERVED & generate_kwargs.keys()):
         raise ValueError(f"{', '.join(clash)}: set per request by the scale-out; pass seed= and requests instead")
     images = modality == "image"
@@ -109,12 +105,7 @@ def generate(
     total = requests if isinstance(requests, int) else len(requests)
 
     with connect(address) as ray:
-        blocks = math.ceil(total / batch_size)
-        if isinstance(requests, int):
-            ds = ray.data.range(total, override_num_blocks=blocks).rename_columns({"id": "index"})
-        else:
-            items = [{"index": i, "request": r} for i, r in enumerate(requests)]
-            ds = ray.data.from_items(items, override_num_blocks=blocks)
+        ds = ray.data.from_arrow(_request_tables(requests, total, batch_size))
         ds.context.execution_options.preserve_order = True
         ds.context.enable_progress_bars = False
         ds = ds.map_batches(
@@ -122,15 +113,28 @@ def generate(
             batch_size=batch_size,
             batch_format="pyarrow",
             fn_constructor_args=(seed, generate_kwargs),
-            concurrency=num_actors,
+            compute=ray.data.ActorPoolStrategy(size=num_actors),
             num_cpus=num_cpus_per_actor,
             num_gpus=num_gpus_per_actor,
-            max_restarts=max_retries,
-            max_task_retries=max_retries,
         )
         batches = (table.to_pylist() for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"))
         _write(batches, open_sink(out, schema(worker.columns), images), total, progress)
     return out
+
+
+def _request_tables(requests: int | Sequence[Any], total: int, batch_size: int) -> list[Any]:
+    """One ``pyarrow`` table (one Ray block, one actor call) per ``batch_size`` requests.
+
+    Built on the driver, so no read task competes with the actors for CPUs."""
+    import pyarrow as pa
+
+    tables = []
+    for lo in range(0, total, batch_size):
+        columns = {"index": pa.array(range(lo, min(lo + batch_size, total)), pa.int64())}
+        if not isinstance(requests, int):
+            columns["request"] = pa.array(requests[lo : lo + batch_size])
+        tables.append(pa.table(columns))
+    return tables
 
 
 def _write(batches: Iterable[list[dict[str, Any]]], sink: Any, total: int, progress: bool) -> None:

@@ -34,6 +34,11 @@ class KlassConfig(TokenChoiceConfig):
     block_warmup: bool = Field(
         False, description="Skip the stability test in a block's first n-1 steps (authors' LLaDA code)."
     )
+    respect_budget: bool = Field(
+        True,
+        description="When fewer tokens are ready than the fallback count u, add the most confident "
+        "candidates up to u, so a block ends within its step budget (the spec's rule alone can overrun it).",
+    )
     state_dtype: Literal["float32", "bfloat16"] = Field(
         "float32", description="Storage of the previous step's log-probs (bfloat16 halves memory)."
     )
@@ -73,8 +78,12 @@ class KlassSampler(Sampler):
         if cfg.strategy != "all":
             one = torch.ones_like(view.fallback)
             ready = select_top(self._ready_score(view, confidence, kl_dense), ready, one)
-        fallback = select_top(confidence, view.candidates, view.fallback)
-        commit = torch.where(ready.any(-1, keepdim=True), ready, fallback)
+        # Ready tokens first, then the most confident: the top-u when none is ready.
+        count = ready.sum(-1)
+        if cfg.respect_budget:
+            count = count.maximum(view.fallback)
+        count = torch.where(count > 0, count, view.fallback)
+        commit = select_top(torch.where(ready, float("inf"), confidence), view.candidates, count)
 
         keep = ~commit[d.row, d.col]
         self.prev_logp = d.logp[keep].to(getattr(torch, cfg.state_dtype))

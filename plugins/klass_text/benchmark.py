@@ -42,4 +42,4 @@ class ArithmeticTask(BenchTask):
         return 200 if quick else 1000
 
     def demo_size(self) -> int:
-        return 200
+        return 100

@@ -313,6 +313,8 @@ def test_chat_template_switch(models):
     tok = chat.tokenizer
     canvas = chat.encode(["ab"])
     assert canvas.tokens[0, :5].tolist() == tok("<ab>=")["input_ids"]
+    out = chat.sample(canvas, sampler="klass")
+    assert not (out.tokens == chat.mask_id).any() and 1 <= out.nfe[0] <= 4
     plain = LLaDAAdapter(model=str(models["chat"]), gen_length=4, chat_template=False)
     assert plain.encode(["ab"]).tokens[0, :2].tolist() == tok("ab")["input_ids"]
     assert not plain.early_exit

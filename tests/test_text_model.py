@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import tempfile
 
@@ -52,14 +51,16 @@ def test_generate_single_prompt_and_gen_length():
     assert (result.prompt, result.text, result.nfe) == ("012+035=", "0047", 6)
 
 
-@pytest.mark.skipif(
-    "finish" not in inspect.signature(klass_core.sample).parameters,
-    reason="the EOS early exit needs klass_core.sample(finish=...) (requested in issue 4)",
-)
 def test_eos_early_exit_saves_forward_passes():
-    kwargs = {"sampler": "topk", "gen_length": 16, "block_length": 4, "steps": 16}
-    plain = klass_text.generate(PROMPTS[:100], **kwargs)
-    early = klass_text.generate(PROMPTS[:100], eos_early_exit=True, **kwargs)
+    """Blocks of 4 after a 4-digit answer: the EOS tail is filled once the answer is closed."""
+    kwargs = {"gen_length": 16, "block_length": 4, "steps": 16}
+    plain = klass_text.generate(PROMPTS[:100], sampler="topk", **kwargs)
+    early = klass_text.generate(PROMPTS[:100], sampler="topk", eos_early_exit=True, **kwargs)
     assert [r.text for r in early] == [r.text for r in plain]
     assert all(r.nfe == 16 for r in plain)
     assert all(4 < r.nfe <= 8 for r in early)
+    klass = klass_text.generate(PROMPTS[:100], sampler="klass", **kwargs)
+    klass_early = klass_text.generate(PROMPTS[:100], sampler="klass", eos_early_exit=True, **kwargs)
+    assert [r.text for r in klass_early] == [r.text for r in klass]
+    assert all(e.nfe <= r.nfe for e, r in zip(klass_early, klass, strict=True))
+    assert sum(e.nfe for e in klass_early) < sum(r.nfe for r in klass)

@@ -1,0 +1,87 @@
+"""``klass generate text``: generate continuations of prompts from the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """``["conf_threshold=0.8", "strategy=all"]`` -> ``{"conf_threshold": 0.8, "strategy": "all"}``."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        try:
+            options[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key] = raw
+    return options
+
+
+def text_command(
+    prompts: Annotated[list[str], typer.Argument(help="Prompts to continue.")],
+    model: Annotated[
+        str | None, typer.Option(help="Model folder or hub id; default: the embedded model.")
+    ] = None,
+    adapter: Annotated[
+        str | None, typer.Option(help="Adapter name (llada, dream, hf-masked-lm); default: from the config.")
+    ] = None,
+    sampler: Annotated[str, typer.Option(help="Sampler name (klass, topk, ...).")] = "klass",
+    gen_length: Annotated[int, typer.Option(help="Tokens to generate per prompt.")] = 16,
+    steps: Annotated[int | None, typer.Option(help="Step budget; default one per token.")] = None,
+    block_length: Annotated[int | None, typer.Option(help="Semi-autoregressive block length.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first prompt (the next get seed+1...).")] = 0,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Sampler option KEY=VALUE (repeatable).")
+    ] = None,
+    infill: Annotated[bool, typer.Option(help="Also fill mask tokens inside the prompts.")] = False,
+    device: Annotated[str, typer.Option(help="torch device.")] = "cpu",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Generate text with KLASS or a baseline sampler and show each sample's NFE."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    import klass_text
+
+    options = parse_options(option or [])
+    err = Console(stderr=True)
+    try:
+        text_adapter = klass_text.load_adapter(model, adapter, device)
+        with Progress(console=err, transient=True) as progress:
+            bar = progress.add_task(f"{sampler}: sampling", total=len(prompts))
+
+            def advance(info: Any) -> None:
+                finished = ~(info.canvas == text_adapter.mask_id).any(-1)
+                progress.advance(bar, int(finished.sum()))
+
+            results = klass_text.generate(
+                prompts, text_adapter, sampler, gen_length, steps, block_length, seed,
+                infill=infill, callback=advance, **options,
+            )
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        document = {
+            "model": model,
+            "sampler": sampler,
+            "sampler_options": options,
+            "gen_length": gen_length,
+            "steps": steps,
+            "block_length": block_length,
+            "seed": seed,
+            "samples": [{"prompt": r.prompt, "text": r.text, "nfe": r.nfe} for r in results],
+            "mean_nfe": sum(r.nfe for r in results) / len(results),
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
+    table = Table("prompt", "text", "nfe")
+    for r in results:
+        table.add_row(r.prompt, r.text, str(r.nfe))
+    Console().print(table)

@@ -19,7 +19,14 @@ from klass_image.adapters import (
     DigitsAdapter,
     adapter_class_for,
 )
-from klass_image.tiny import CODEBOOK_SIZE, LATENT_SIDE, MASK_ID, VOCAB_SIZE, build_tiny_amused
+from klass_image.tiny import (
+    CODEBOOK_SIZE,
+    LATENT_SIDE,
+    MASK_ID,
+    VOCAB_SIZE,
+    build_tiny_amused,
+    build_tiny_digits,
+)
 
 PROMPTS = ["a photo of the cat", "a small blue dog"]
 
@@ -58,9 +65,18 @@ class TestUnconditionalAmusedContract(AdapterContract):
         return 3
 
 
+@pytest.fixture(scope="module")
+def digits_folder(tmp_path_factory):
+    return build_tiny_digits(tmp_path_factory.mktemp("digits"))
+
+
 class TestDigitsContract(AdapterContract):
+    @pytest.fixture(autouse=True)
+    def _folder(self, digits_folder):
+        self.folder = digits_folder
+
     def make_adapter(self):
-        return DigitsAdapter()
+        return DigitsAdapter(model=str(self.folder))
 
     def make_inputs(self):
         return [0, 7]

@@ -34,17 +34,18 @@ class DigitsTask(BenchTask):
         return TaskRun(sum(img.nfe for img in images) / len(images), quality)
 
     def demo_settings(self) -> list[Setting]:
-        return [self.baseline, Setting("maskgit", steps=8), Setting("klass", {"temperature": 1.0})]
+        return [self.baseline, Setting("maskgit", steps=8), Setting("klass", steps=8)]
 
     def bench_settings(self, quick: bool) -> list[Setting]:
-        klass = [Setting("klass", {"temperature": 1.0, "conf_threshold": c, "kl_threshold": e})
-                 for c, e in ((0.9, 0.01), (0.7, 0.05), (0.5, 0.1))]
+        # generate() draws tokens at temperature 1 for every sampler that chooses tokens.
+        klass = [Setting("klass", steps=8), Setting("klass", steps=16),
+                 Setting("klass", {"conf_threshold": 0.7, "kl_threshold": 0.05})]
         maskgit = [Setting("maskgit", steps=s) for s in (8, 12, 16)]
-        rest = [self.baseline, Setting("threshold", {"threshold": 0.7, "temperature": 1.0}),
-                Setting("eb", {"gamma": 0.1, "temperature": 1.0})]
+        rest = [self.baseline, Setting("topk", steps=8), Setting("threshold", {"threshold": 0.7}),
+                Setting("eb", {"gamma": 0.1})]
         if quick:
-            return [klass[0], maskgit[0], maskgit[2], *rest]
-        return [*klass, *maskgit, *rest, Setting("margin", {"temperature": 1.0}), Setting("random", {"temperature": 1.0})]
+            return [klass[0], maskgit[0], maskgit[2], *rest[:2]]
+        return [*klass, *maskgit, *rest, Setting("margin", steps=8), Setting("random", steps=8)]
 
     def sizes(self, quick: bool) -> int:
         return 100 if quick else 500

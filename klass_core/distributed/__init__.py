@@ -17,9 +17,9 @@ from typing import Any
 
 from klass_core.distributed.cluster import RayNotInstalledError, connect, import_ray
 from klass_core.distributed.sinks import check_out, open_sink
-from klass_core.distributed.workers import MODALITIES, schema
+from klass_core.distributed.workers import MODALITIES, ImageShards, ShardGenerator, schema
 
-__all__ = ["MODALITIES", "RayNotInstalledError", "generate", "import_ray", "in_order"]
+__all__ = ["MODALITIES", "RayNotInstalledError", "ShardGenerator", "generate", "import_ray", "in_order"]
 
 #: generate() arguments that the scale-out sets per batch; the plugin must not get them twice
 _RESERVED = frozenset({"seed", "n", "labels", "prompts", "callback", "progress"})
@@ -53,14 +53,14 @@ def in_order(batches: Iterable[list[dict[str, Any]]], total: int) -> Iterable[li
 
 
 def generate(
-    modality: str,
+    modality: str | type[ShardGenerator],
     requests: int | Sequence[Any],
     *,
     out: str | Path,
     seed: int = 0,
     address: str | None = None,
     batch_size: int = 64,
-    num_actors: int = 1,
+    num_actors: int | None = None,
     num_cpus_per_actor: float = 1,
     num_gpus_per_actor: float = 0,
     progress: bool = True,
@@ -69,7 +69,8 @@ def generate(
     """Generate on a Ray cluster; the output equals a single-process run with ``seed``.
 
     Args:
-        modality: ``"text"``, ``"molecule"`` or ``"image"``.
+        modality: ``"text"``, ``"molecule"`` or ``"image"``, or a
+            :class:`~klass_core.distributed.workers.ShardGenerator` subclass of your own.
         requests: text: a list of prompts; molecule: the number of molecules; image: a list
             of digit labels or of prompts, or the number of unconditional images.
         out: ``.jsonl``, ``.csv`` or ``.parquet`` file (text, molecule), or a folder for
@@ -77,9 +78,11 @@ def generate(
             request ``index`` and are written in index order, each exactly once.
         seed: request ``i`` uses seed ``seed + i``, as in the plugins' own ``generate``.
         address: ``None`` starts a local Ray cluster; ``"auto"`` or ``HOST:PORT`` (or
-            ``ray://HOST:PORT``) joins an existing one. An open Ray session is reused.
+            ``ray://HOST:PORT``) joins an existing one. A Ray session already open in this
+            process is used as it is (leave ``address`` at None then).
         batch_size: requests per actor call (and per forward batch).
-        num_actors: actors in the pool, each with its own copy of the model.
+        num_actors: actors in the pool, each with its own copy of the model; None: as many as
+            the cluster's CPUs (GPUs when ``num_gpus_per_actor`` > 0) hold, at most one per batch.
         num_cpus_per_actor, num_gpus_per_actor: resources reserved for each actor (pass
             ``device="cuda"`` in ``generate_kwargs`` for plugins that take a device).
         progress: show a progress bar on stderr.
@@ -88,24 +91,41 @@ def generate(
     Returns:
         ``out`` as a Path, once complete.
     """
-    if modality not in MODALITIES:
-        raise ValueError(f"modality must be one of {sorted(MODALITIES)}, got {modality!r}")
-    worker = MODALITIES[modality]
+    if isinstance(modality, type) and issubclass(modality, ShardGenerator):
+        worker = modality
+    elif modality in MODALITIES:
+        worker = MODALITIES[modality]
+    else:
+        raise ValueError(f"modality must be one of {sorted(MODALITIES)} or a ShardGenerator subclass, got {modality!r}")
     worker.check_requests(requests)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed must be an int, got {seed!r}")
     _check_number("batch_size", batch_size)
-    _check_number("num_actors", num_actors)
+    if num_actors is not None:
+        _check_number("num_actors", num_actors)
     _check_number("num_cpus_per_actor", num_cpus_per_actor, integer=False, zero=True)
     _check_number("num_gpus_per_actor", num_gpus_per_actor, integer=False, zero=True)
     if clash := sorted(_RESERVED & generate_kwargs.keys()):
         raise ValueError(f"{', '.join(clash)}: set per request by the scale-out; pass seed= and requests instead")
-    images = modality == "image"
+    if "sampler" in generate_kwargs:  # fail here rather than on every actor
+        from klass_core import get_sampler_class
+
+        try:
+            get_sampler_class(generate_kwargs["sampler"])
+        except KeyError as exc:
+            raise ValueError(f"sampler: {exc.args[0]}") from None
+    model = generate_kwargs.get("model")
+    if isinstance(model, str | Path) and Path(model).exists():
+        generate_kwargs["model"] = str(Path(model).resolve())  # actors do not share our cwd
+    images = issubclass(worker, ImageShards)
     out = check_out(out, images)
     total = requests if isinstance(requests, int) else len(requests)
 
     with connect(address) as ray:
-        ds = ray.data.from_arrow(_request_tables(requests, total, batch_size))
+        tables = _request_tables(requests, total, batch_size)
+        if num_actors is None:
+            num_actors = _actors_that_fit(ray.cluster_resources(), num_cpus_per_actor, num_gpus_per_actor, len(tables))
+        ds = ray.data.from_arrow(tables)
         ds.context.execution_options.preserve_order = True
         ds.context.enable_progress_bars = False
         ds = ds.map_batches(
@@ -120,6 +140,14 @@ def generate(
         batches = (table.to_pylist() for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"))
         _write(batches, open_sink(out, schema(worker.columns), images), total, progress)
     return out
+
+
+def _actors_that_fit(resources: dict[str, float], cpus: float, gpus: float, batches: int) -> int:
+    """How many actors of ``cpus`` CPUs and ``gpus`` GPUs the cluster holds (at least 1),
+    capped at the number of batches; one per CPU when an actor reserves nothing."""
+    needs = {"CPU": cpus, "GPU": gpus}
+    fits = [resources.get(name, 0) // need for name, need in needs.items() if need > 0]
+    return int(max(1, min([*(fits or [resources.get("CPU", 1)]), batches])))
 
 
 def _request_tables(requests: int | Sequence[Any], total: int, batch_size: int) -> list[Any]:

@@ -64,6 +64,11 @@ def connect(address: str | None) -> Iterator[ModuleType]:
     """
     ray = import_ray()
     if ray.is_initialized():
+        if address is not None:
+            raise ValueError(
+                f"address={address!r}, but a Ray session is already open in this process; "
+                "pass address=None to use it, or call ray.shutdown() first"
+            )
         yield ray
         return
     if address not in (None, "auto"):

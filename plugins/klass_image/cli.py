@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from klass_core.distributed.cli import RAY, RAY_ADDRESS, run, wanted
+
 DEFAULT_COUNT = 10
 
 
@@ -37,11 +39,19 @@ def image(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print NFE and quality figures as JSON.")
     ] = False,
+    ray: bool = RAY,
+    ray_address: str | None = RAY_ADDRESS,
 ) -> None:
     """Generate images with KLASS or a baseline and save them as a grid (and an animation)."""
     from klass_image.render import check_writable
 
     try:
+        if wanted(ray, ray_address):  # --out is a folder of PNGs then
+            labels = [digit if digit is not None else i % 10 for i in range(n)]
+            requests = [prompt] * n if prompt is not None else labels if model is None or digit is not None else n
+            run("image", requests, out=out, ray_address=ray_address, seed=seed, model=model,
+                sampler=sampler, steps=steps, guidance_scale=guidance, **parse_options(option or []))
+            return
         for path in (out, gif):
             if path is not None:
                 check_writable(path)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from klass_core.distributed.cli import RAY, RAY_ADDRESS, run, wanted
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
@@ -41,6 +44,11 @@ def text_command(
     infill: Annotated[bool, typer.Option(help="Also fill mask tokens inside the prompts.")] = False,
     device: Annotated[str, typer.Option(help="torch device.")] = "cpu",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="With --ray: write the samples to FILE.jsonl, .csv or .parquet.")
+    ] = None,
+    ray: bool = RAY,
+    ray_address: str | None = RAY_ADDRESS,
 ) -> None:
     """Generate text with KLASS or a baseline sampler and show each sample's NFE."""
     from rich.console import Console
@@ -50,6 +58,11 @@ def text_command(
     import klass_text
 
     options = parse_options(option or [])
+    if wanted(ray, ray_address):
+        run("text", prompts, out=out, ray_address=ray_address, seed=seed, model=model, adapter=adapter,
+            sampler=sampler, gen_length=gen_length, steps=steps, block_length=block_length,
+            infill=infill, device=device, **options)
+        return
     err = Console(stderr=True)
     try:
         text_adapter = klass_text.load_adapter(model, adapter, device)

@@ -14,8 +14,11 @@ in a temporary working directory. A block preceded by the line ``<!-- no-run -->
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
+import inspect
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,8 +98,20 @@ def test_every_example_asserts(page: Path) -> None:
             )
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread while examples run: the models are tiny, and on a busy machine a
+    second thread mostly waits for a core (several times slower)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("page", RUNNABLE, ids=[p.name for p in RUNNABLE])
-def test_examples_run(page: Path, tmp_path, monkeypatch) -> None:
+def test_examples_run(page: Path, tmp_path, monkeypatch, one_thread) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(EXAMPLE_PLUGIN))  # as if `pip install`ed (docs/plugins.md)
     namespace: dict = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
@@ -107,6 +122,62 @@ def test_examples_run(page: Path, tmp_path, monkeypatch) -> None:
                 exec(code, namespace)
     finally:
         sys.modules.pop("klass_plugin_example", None)
+
+
+def signature_blocks(page: Path) -> list[str]:
+    """Plain fenced blocks that show a call signature, e.g. ``klass_text.generate(...)``."""
+    blocks = re.findall(r"^```\n(klass_\w+\.\w+\(.*?)\n```$", page.read_text(), re.M | re.S)
+    return [" ".join(b.split()) for b in blocks]
+
+
+def test_each_modality_guide_shows_its_generate_signature() -> None:
+    for guide, call in (("text.md", "klass_text.generate("), ("images.md", "klass_image.generate("),
+                        ("molecules.md", "klass_molecule.generate(")):
+        assert any(b.startswith(call) for b in signature_blocks(DOCS / guide))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_signatures_shown_in_guides_match_the_code(page: Path) -> None:
+    for shown in signature_blocks(page):
+        call = shown.split(" -> ")[0]
+        module, name = call.split("(")[0].split(".")
+        function = getattr(importlib.import_module(module), name)
+        signature = inspect.signature(function)
+        bare = signature.replace(
+            parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+            return_annotation=inspect.Signature.empty,
+        )
+        assert call.replace('"', "'") == f"{module}.{name}{bare}", f"{page.name}: update the signature"
+
+
+def cli_examples(page: Path) -> list[list[str]]:
+    """The ``klass ...`` command lines of a page's ``bash`` blocks, split into words."""
+    commands = []
+    for block in re.findall(r"^```bash\n(.*?)^```$", page.read_text(), re.M | re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] in ("klass", ".venv/bin/klass"):
+                commands.append(words[1:])
+    return commands
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_cli_examples_use_real_commands_and_options(page: Path) -> None:
+    import typer.main
+
+    from klass_core.cli import build_app
+
+    root = typer.main.get_command(build_app())
+    for words in cli_examples(page):
+        shown = " ".join(["klass", *words])
+        command = root
+        while words and hasattr(command, "commands") and words[0] in command.commands:
+            command = command.commands[words.pop(0)]
+        assert not hasattr(command, "commands"), f"{page.name}: `{shown}` names no command"
+        options = {o for p in command.params for o in (*p.opts, *getattr(p, "secondary_opts", ()))}
+        for word in words:
+            if word.startswith("-"):
+                assert word.split("=")[0] in options, f"{page.name}: `{shown}`: no option {word}"
 
 
 def test_samplers_page_lists_every_sampler_and_option() -> None:

@@ -82,6 +82,11 @@ def test_closed_templates_keep_fixed_symbols_and_length(smiles):
     assert torch.equal(out.tokens[fixed], canvas.tokens[fixed])
     assert not (out.tokens[~fixed] == smiles.tokenizer.end_id).any()  # end never drawn inside
     assert out.nfe.tolist() == [2, 2, 2]
+    full = smiles.encode([32, 3])  # a full-length row is closed too: no end drawn anywhere
+    assert full.meta["open_end"] is False
+    filled = smiles.sample(full, sampler="topk", generator=0, temperature=1.0)
+    assert not (filled.tokens[0] == smiles.tokenizer.end_id).any()
+    assert smiles.encode([3, "C..."]).meta["open_end"] is True
     texts = [m.text for m in smiles.decode(out.tokens)]
     assert all(t.startswith("c1ccc(") and t.endswith(")cc1") and len(t) >= 10 for t in texts)
 

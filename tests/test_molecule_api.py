@@ -16,9 +16,10 @@ from klass_molecule.testing import tiny_model
 
 pytest.importorskip("rdkit")
 
-#: Floors a little under the values measured on 1,000 samples (see the plugin README).
-SMILES_FLOORS = {"validity": 0.0, "uniqueness": 0.85}
-SELFIES_FLOORS = {"validity": 1.0, "uniqueness": 0.85}
+#: Floors a little under the values measured for these 150 samples (topk, temperature 1,
+#: seed 0): SMILES validity 0.85, uniqueness 0.94; SELFIES validity 1.0, uniqueness 0.95.
+SMILES_FLOORS = {"validity": 0.75, "uniqueness": 0.85}
+SELFIES_FLOORS = {"validity": 1.0, "uniqueness": 0.88}
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +173,8 @@ def test_defaults_meet_measured_floors(representation, floors):
     report = klass_molecule.metrics(mols, novelty=False)
     assert report["validity"] >= floors["validity"]
     assert report["uniqueness"] >= floors["uniqueness"]
+    assert 0.85 <= report["heavy_atoms_ratio"] <= 1.15  # sizes follow the training set
+    assert report["ring_fraction"] >= 0.9
     assert report["nfe_mean"] == pytest.approx(
         sum(len(default_model_tokens(representation, m.text)) for m in mols) / len(mols))
 

@@ -211,17 +211,7 @@ def test_text_actor_matches_single_call():
     assert got == [{"index": i, "prompt": prompts[i], "text": whole[i].text, "nfe": whole[i].nfe} for i in SHUFFLED]
 
 
-@pytest.mark.parametrize(
-    "template",
-    [
-        TEMPLATE,
-        pytest.param(None, marks=pytest.mark.xfail(
-            reason="klass_molecule draws all lengths of a call from one generator seeded with "
-            "`seed` (api.draw_lengths), so a shard's lengths differ from the single call's",
-            strict=False,
-        )),
-    ],
-)
+@pytest.mark.parametrize("template", [TEMPLATE, None])
 def test_molecule_actor_matches_single_call(mol_model, template):
     import klass_molecule
 

@@ -192,3 +192,15 @@ def test_default_through_cli(cli):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(doc["samples"]) == 8 and doc["metrics"]["validity"] == 1.0
+
+
+@pytest.mark.parametrize("representation", ["smiles", "selfies"])
+def test_model_folders_resolve_to_molecule_adapters(representation) -> None:
+    """The molecule resolver runs before the text plugin's *ForMaskedLM catch-all."""
+    from pathlib import Path
+
+    import klass_core
+    import klass_molecule
+
+    folder = Path(klass_molecule.__file__).parent / "models" / representation
+    assert klass_core.resolve_adapter_name(str(folder)) == representation

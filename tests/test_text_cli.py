@@ -14,7 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 from klass_core.cli import build_app
-from klass_text.cli import parse_options
+from klass_core.cli_options import parse_options
 
 runner = CliRunner()
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from klass_core.cli_options import parse_options
 from klass_core.distributed.cli import RAY, RAY_ADDRESS, run, wanted
 
 DEFAULT_COUNT = 10
@@ -66,22 +67,6 @@ def image(
     else:
         figures = ", ".join(f"{k} {v:.3f}" for k, v in result.items() if isinstance(v, float))
         typer.echo(f"wrote {out}" + (f" and {gif}" if gif else "") + f" ({figures})")
-
-
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """``["conf_threshold=0.8", "strategy=all"]`` -> options (values read as JSON, else text)."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(
-                f"--option {pair!r}: write KEY=VALUE, e.g. --option conf_threshold=0.8"
-            )
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
 
 
 def _run(

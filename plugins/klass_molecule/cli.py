@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from klass_core.cli_options import parse_options
 from klass_core.distributed.cli import RAY, RAY_ADDRESS, run, wanted
 
 OUTPUT_SUFFIXES = (".csv", ".sdf")
@@ -25,23 +26,6 @@ def _check_out(out: Path | None) -> None:
             f"folder {out.parent} does not exist; create it first or choose another path",
             param_hint="--out",
         )
-
-
-def _parse_options(items: list[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--option")
-        value: Any = raw
-        for cast in (int, float):
-            try:
-                value = cast(raw)
-                break
-            except ValueError:
-                continue
-        options[key] = value
-    return options
 
 
 class _Writer:
@@ -114,10 +98,10 @@ def molecule(
     if wanted(ray, ray_address):
         run("molecule", n, out=out, ray_address=ray_address, seed=seed, batch_size=batch_size,
             representation=representation, model=model, sampler=sampler, temperature=temperature,
-            template=template, steps=steps, **_parse_options(option))
+            template=template, steps=steps, **parse_options(option))
         return
     _check_out(out)
-    options = _parse_options(option)
+    options = parse_options(option)
 
     from .api import iter_generate, metrics
 

@@ -8,21 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from klass_core.cli_options import parse_options
 from klass_core.distributed.cli import RAY, RAY_ADDRESS, run, wanted
-
-
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """``["conf_threshold=0.8", "strategy=all"]`` -> ``{"conf_threshold": 0.8, "strategy": "all"}``."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
-        try:
-            options[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key] = raw
-    return options
 
 
 def text_command(

@@ -84,3 +84,16 @@ def test_api_metrics_on_molecule_objects():
     assert out["nfe_mean"] == 15
     assert out["heavy_atoms_ratio"] == 1.0
     assert out["novelty"] == 1.0  # aspirin is not in the MOSES training split
+
+
+def test_api_metrics_compare_with_the_generating_model_folder(tmp_path):
+    import json
+
+    import klass_molecule
+
+    stats = {"heavy_atoms_mean": 26.0, "ring_fraction": 0.5}
+    (tmp_path / "config.json").write_text(json.dumps({"klass_molecule": stats}))
+    mols = [Molecule(ASPIRIN, ASPIRIN, None, "smiles", nfe=10)]
+    out = klass_molecule.metrics(mols, novelty=False, model=tmp_path)
+    assert out["training_heavy_atoms_mean"] == 26.0
+    assert out["heavy_atoms_ratio"] == 0.5  # aspirin has 13 heavy atoms

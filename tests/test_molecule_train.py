@@ -1,4 +1,5 @@
-"""Pieces of the molecule training command: corruption and random atom orders."""
+"""Pieces of the molecule training command: corruption, random atom orders, vocabulary
+filtering and canvas widening."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ pytest.importorskip("selfies")
 from rdkit import Chem
 
 from klass_molecule.tokenizer import SPECIAL_TOKENS, tokenizer_class
-from klass_molecule.train import RandomOrder, mask_batch
+from klass_molecule.train import RandomOrder, build_model, encoded, mask_batch, widen_canvas
 
 MOLECULES = ["CC(=O)Oc1ccccc1C(=O)O", "c1ccc2c(c1)[nH]c1ccccc12", "CN1CCC(CC1)Nc1ncc(F)cn1"]
 
@@ -74,3 +75,35 @@ def test_mask_batch_keeps_one_masked_symbol_and_some_end_tokens():
     assert torch.equal(inputs[~masked], x[~masked])
     ends_visible = ~(masked & (x == end)).any(dim=1)
     assert 0.3 < ends_visible.float().mean() < 0.8  # half the rows keep their end tokens
+
+
+def test_encoded_flags_symbols_outside_the_vocabulary():
+    tokenizer = tokenizer_class("smiles")([*SPECIAL_TOKENS, "C", "O", "="])
+    assert encoded(tokenizer, "C=O") == tokenizer.encode_string("C=O")
+    assert encoded(tokenizer, "C=N") is None
+
+
+def test_widen_canvas_keeps_what_the_narrow_model_computes():
+    narrow = build_model(vocab_size=12, canvas=6, hidden=16, layers=2, heads=2, meta={}).eval()
+    wide = widen_canvas(narrow, 9, meta={"canvas_length": 9}).eval()
+    assert wide.config.max_position_embeddings == 9
+    assert wide.config.klass_molecule == {"canvas_length": 9}
+    table = wide.bert.embeddings.position_embeddings.weight
+    trained = narrow.bert.embeddings.position_embeddings.weight
+    assert torch.equal(table[:6], trained)
+    assert torch.equal(table[6:], trained[-1:].expand(3, -1))  # new rows copy the last one
+    ids = torch.randint(3, 12, (2, 6), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(wide(input_ids=ids).logits, narrow(input_ids=ids).logits)
+        assert wide(input_ids=torch.cat([ids, ids[:, :3]], dim=1)).logits.shape == (2, 9, 12)
+
+
+def test_canonical_fraction_keeps_that_share_of_draws_canonical(random_order):
+    def share_canonical(fraction: float) -> float:
+        order = RandomOrder(random_order.representation, random_order.tokenizer, 40, seed=0,
+                            canonical_fraction=fraction)
+        return sum(order.ids(MOLECULES[1], d) is None for d in range(200)) / 200
+
+    assert share_canonical(0.0) == 0.0
+    assert share_canonical(1.0) == 1.0
+    assert 0.4 < share_canonical(0.5) < 0.6

@@ -147,13 +147,17 @@ def generate(
 
 
 def metrics(
-    mols: Sequence[Molecule], training: dict[str, Any] | None = None, novelty: bool = True
+    mols: Sequence[Molecule],
+    training: dict[str, Any] | None = None,
+    novelty: bool = True,
+    model: str | Path | None = None,
 ) -> dict[str, Any]:
     """Validity, uniqueness, novelty (against the MOSES training split), internal diversity,
     mean QED, mean SA score, heavy atoms and ring fraction (with the training set's), mean NFE.
 
-    ``training``: the model's training statistics (``adapter.info``); None takes those of the
-    embedded default model of the molecules' representation.
+    ``training``: the model's training statistics (``adapter.info``); None takes those recorded
+    in the folder ``model`` that generated the molecules (None: the embedded default model of
+    the molecules' representation).
     """
     from .chem import molecule_metrics
     from .data import moses_smiles
@@ -167,22 +171,26 @@ def metrics(
         except FileNotFoundError:
             reference = None
     if training is None:
-        training = _training_stats({m.representation for m in mols})
+        training = _training_stats({m.representation for m in mols}, model)
     out = molecule_metrics([m.smiles for m in mols], reference=reference, training=training)
     nfes = [m.nfe for m in mols if m.nfe is not None]
     out["nfe_mean"] = sum(nfes) / len(nfes) if nfes else None
     return out
 
 
-def _training_stats(representations: set[str]) -> dict[str, Any] | None:
-    """The default model's training-set statistics when all molecules share a representation."""
-    if len(representations) != 1:
-        return None
+def _training_stats(
+    representations: set[str], model: str | Path | None
+) -> dict[str, Any] | None:
+    """The training-set statistics of the model folder ``model`` (None: the default model when
+    all molecules share a representation)."""
     import json
 
     from .adapters import default_model
 
-    config = default_model(next(iter(representations))) / "config.json"
+    if model is None and len(representations) != 1:
+        return None
+    folder = Path(model) if model is not None else default_model(next(iter(representations)))
+    config = folder / "config.json"
     if not config.is_file():
         return None
     return json.loads(config.read_text()).get("klass_molecule")

@@ -123,7 +123,7 @@ def molecule(
     finally:
         if writer is not None:
             writer.close()
-    report = metrics(mols)
+    report = metrics(mols, model=model)
     nfe = [m.nfe for m in mols]
     summary = {"mean": sum(nfe) / len(nfe), "min": min(nfe), "max": max(nfe)}
     if as_json:

@@ -10,9 +10,13 @@ canvas whose length is already fixed (how unconditional generation uses it).
 
 ``--random-order`` writes every molecule with a fresh random atom order each time it is drawn
 (RDKit's randomised SMILES, then SELFIES-encoded for ``--repr selfies``); a string that does
-not fit the canvas or the vocabulary falls back to the canonical one. A molecule then has many
+not fit the canvas or the vocabulary falls back to the canonical one, and
+``--canonical-fraction`` keeps that share of the draws canonical. A molecule then has many
 strings, so confidence-ordered samplers stop converging on the few likeliest canonical strings.
-``--init DIR`` continues from a model folder (its weights and vocabulary). The exponential
+``--init DIR`` continues from a model folder (its weights and vocabulary; molecules with a
+symbol outside that vocabulary are left out and counted in the model's metadata). A ``--canvas``
+longer than the folder's widens its position table: the new rows start as copies of the last
+trained one. The exponential
 moving average of the weights is saved every ``--checkpoint-minutes`` and at the end, as a
 ``transformers`` BertForMaskedLM folder (bfloat16 safetensors) with ``vocab.txt``.
 """
@@ -48,49 +52,74 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=200_000, help="use at most this many molecules")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--precision", choices=("bfloat16", "float32"), default="bfloat16",
+                   help="forward-pass precision (bfloat16 autocast is slower than float32 on "
+                        "CPUs without native bfloat16 arithmetic)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--random-order", action="store_true",
                    help="a random atom order per molecule and draw (randomised SMILES)")
     p.add_argument("--order-attempts", type=int, default=16,
                    help="random orders tried before falling back to the canonical string")
+    p.add_argument("--canonical-fraction", type=float, default=0.0,
+                   help="with --random-order, the share of draws kept canonical")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this model folder (weights and vocabulary)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not 0.0 <= args.canonical_fraction <= 1.0:
+        p.error(f"--canonical-fraction must be between 0 and 1, got {args.canonical_fraction}")
+    if args.canonical_fraction and not args.random_order:
+        p.error("--canonical-fraction needs --random-order (without it every draw is canonical)")
+    return args
 
 
 class RandomOrder:
     """Rewrites molecules with a random atom order (seeded), within a canvas and vocabulary."""
 
     def __init__(
-        self, representation: str, tokenizer, canvas: int, seed: int, attempts: int = 16
+        self,
+        representation: str,
+        tokenizer,
+        canvas: int,
+        seed: int,
+        attempts: int = 16,
+        canonical_fraction: float = 0.0,
     ) -> None:
         from rdkit import RDLogger
 
         RDLogger.DisableLog("rdApp.*")
         self.representation, self.tokenizer, self.canvas = representation, tokenizer, canvas
-        self.seed, self.attempts = seed, attempts
+        self.seed, self.attempts, self.canonical_fraction = seed, attempts, canonical_fraction
 
     def ids(self, smiles: str, draw: int) -> list[int] | None:
         """Token ids of ``smiles`` in a random atom order (the first of ``attempts`` orders
-        that fits); None if none fits."""
+        that fits); None, meaning the canonical string, for a draw picked to stay canonical
+        (probability ``canonical_fraction``) or when no order fits."""
         from rdkit import Chem
 
-        from .tokenizer import TokenizerError, smiles_to
+        from .tokenizer import smiles_to
 
-        mol = Chem.MolFromSmiles(smiles)
-        if mol is None:
-            return None
         rng = random.Random(self.seed * 1_000_003 + draw)
+        mol = Chem.MolFromSmiles(smiles)
+        # no draw from rng when every draw is random, so earlier runs' orders reproduce
+        if mol is None or (self.canonical_fraction and rng.random() < self.canonical_fraction):
+            return None
         order = list(range(mol.GetNumAtoms()))
         for _ in range(self.attempts):
             rng.shuffle(order)
             text = Chem.MolToSmiles(Chem.RenumberAtoms(mol, order), canonical=False)
-            try:
-                ids = self.tokenizer.encode_string(smiles_to(self.representation, text))
-            except TokenizerError:
-                continue
-            if len(ids) <= self.canvas:
+            ids = encoded(self.tokenizer, smiles_to(self.representation, text))
+            if ids is not None and len(ids) <= self.canvas:
                 return ids
+        return None
+
+
+def encoded(tokenizer, text: str) -> list[int] | None:
+    """Token ids of ``text``, or None when it has a symbol outside ``tokenizer``'s vocabulary."""
+    from .tokenizer import TokenizerError
+
+    try:
+        return tokenizer.encode_string(text)
+    except TokenizerError:
         return None
 
 
@@ -126,6 +155,22 @@ def build_model(vocab_size: int, canvas: int, hidden: int, layers: int, heads: i
     )
     config.klass_molecule = meta
     return BertForMaskedLM(config)
+
+
+def widen_canvas(model, canvas: int, meta: dict):
+    """A copy of a BertForMaskedLM ``model`` over a longer canvas of ``canvas`` symbols: its
+    trained weights, and new position rows that start as copies of the last trained row."""
+    import torch
+
+    config = model.config
+    wide = build_model(config.vocab_size, canvas, config.hidden_size, config.num_hidden_layers,
+                       config.num_attention_heads, meta)
+    state = model.state_dict()
+    key = "bert.embeddings.position_embeddings.weight"
+    trained = state[key]
+    state[key] = torch.cat([trained, trained[-1:].expand(canvas - len(trained), -1)])
+    wide.load_state_dict(state)
+    return wide
 
 
 def mask_batch(x, mask_id: int, end_id: int, generator):
@@ -175,9 +220,13 @@ def main(argv: list[str] | None = None) -> None:
     smiles, texts = [p[0] for p in pairs], [p[1] for p in pairs]
     tok_cls = tokenizer_class(args.representation)
     tokenizer = tok_cls.from_folder(args.init) if args.init else tok_cls.build(texts)
-    rows = [tokenizer.encode_string(t) for t in texts]
+    rows = [encoded(tokenizer, t) for t in texts]
+    known = [i for i, r in enumerate(rows) if r is not None]
+    out_of_vocabulary = len(rows) - len(known)
+    smiles, texts, rows = ([seq[i] for i in known] for seq in (smiles, texts, rows))
     random_order = (RandomOrder(args.representation, tokenizer, args.canvas, args.seed,
-                                args.order_attempts) if args.random_order else None)
+                                args.order_attempts, args.canonical_fraction)
+                    if args.random_order else None)
     lengths = [0] * (args.canvas + 1)
     for i, r in enumerate(rows):
         # with --random-order, the lengths of one random draw per molecule (what it learns)
@@ -194,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
                          f"{args.canvas} SMILES and SELFIES symbols"),
         "training_molecules": len(rows),
         "atom_order": "random" if args.random_order else "canonical",
+        "left_out_unknown_symbols": out_of_vocabulary,
         **molecule_stats(smiles, rng),
     }
     print(f"{len(rows)} molecules, vocab {len(tokenizer)}, prep {time.time() - started:.0f}s",
@@ -204,6 +254,12 @@ def main(argv: list[str] | None = None) -> None:
 
         model = BertForMaskedLM.from_pretrained(args.init, dtype=torch.float32)
         model.config.klass_molecule = meta
+        trained_canvas = model.config.max_position_embeddings
+        if args.canvas < trained_canvas:
+            raise SystemExit(f"--canvas {args.canvas} is shorter than the canvas of --init "
+                             f"({trained_canvas}); pass --canvas {trained_canvas} or more")
+        if args.canvas > trained_canvas:
+            model = widen_canvas(model, args.canvas, meta)
     else:
         model = build_model(len(tokenizer), args.canvas, args.hidden, args.layers, args.heads,
                             meta)
@@ -242,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.55 + 0.45 * math.cos(math.pi * frac))
         for group in optim.param_groups:
             group["lr"] = lr
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bfloat16"):
             logits = model(input_ids=inputs).logits
         loss = torch.nn.functional.cross_entropy(logits[masked].float(), x[masked])
         optim.zero_grad(set_to_none=True)

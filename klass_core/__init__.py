@@ -7,7 +7,7 @@
 >>> out = sample(model, canvas, mask_id=model.mask_id, sampler="klass")   # doctest: +SKIP
 """
 
-from klass_core.adapter import AdapterConfig, Canvas, ModalityAdapter
+from klass_core.adapter import AdapterConfig, Canvas, ModalityAdapter, read_sampler_defaults
 from klass_core.hookspecs import hookimpl
 from klass_core.loop import SampleOutput, sample
 from klass_core.registry import (
@@ -38,6 +38,7 @@ __all__ = [
     "hookimpl",
     "list_adapters",
     "list_samplers",
+    "read_sampler_defaults",
     "resolve_adapter_name",
     "sample",
 ]

@@ -163,6 +163,25 @@ def test_cli_writes_png_gif_and_json(cli, tmp_path):
         assert image.n_frames == max(report["nfe"]) + 1
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], {"temperature": [0.5, 0.0]}),  # the embedded model's sampler_defaults.json
+        (["-o", "temperature=[2, 0]"], {"temperature": [2, 0]}),
+    ],
+)
+def test_cli_json_reports_the_options_maskgit_ran_with(cli, tmp_path, options, expected):
+    result = cli("-n", 2, "--sampler", "maskgit", "--steps", 4, *options,
+                 "--out", tmp_path / "g.png", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sampler_options"] == expected
+
+
+def test_cli_json_reports_the_token_temperature(cli, tmp_path):
+    result = cli("-n", 1, "--sampler", "klass", "--out", tmp_path / "g.png", "--json")
+    assert json.loads(result.stdout)["sampler_options"] == {"temperature": 1.0}
+
+
 def test_cli_text_model_and_sampler_options(cli, tmp_path, text_folder):
     png = tmp_path / "grid.png"
     result = cli(

@@ -48,10 +48,11 @@ def test_training_writes_a_loadable_reproducible_folder(tmp_path):
 
 @pytest.mark.slow
 def test_default_model_draws_the_requested_digits():
-    """Floors a little under the measured figures: 0.88 (maskgit) and 0.92 (klass) here."""
+    """Floors a little under the measured figures on these 50 images: 0.96 (maskgit, with the
+    model's recommended remasking temperature) and 0.92 (klass); 0.94 and 0.916 on 500."""
     maskgit = evaluate("maskgit", steps=8, per_class=5)
     klass = evaluate("klass", steps=8, per_class=5)
-    assert maskgit["class_accuracy"] >= 0.80
-    assert klass["class_accuracy"] >= 0.84
+    assert maskgit["class_accuracy"] >= 0.90
+    assert klass["class_accuracy"] >= 0.86
     assert klass["mean_nfe"] <= maskgit["mean_nfe"] == 8
     assert klass["diversity"] > 1.0 and maskgit["diversity"] > 1.0

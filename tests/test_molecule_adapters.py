@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import torch
 
@@ -161,3 +163,20 @@ def test_plugin_registers_and_resolves(klass_registry, folders):
     assert klass_core.resolve_adapter_name(str(folders["selfies"])) == "selfies"
     adapter = klass_core.get_adapter(str(folders["smiles"]))
     assert isinstance(adapter, SmilesAdapter)
+
+
+
+def test_a_folders_sampler_defaults_apply(folders, tmp_path):
+    folder = tmp_path / "smiles"
+    shutil.copytree(folders["smiles"], folder)
+    (folder / "sampler_defaults.json").write_text('{"topk": {"temperature": 3.0}}')
+    tuned, plain = SmilesAdapter(model=str(folder)), SmilesAdapter(model=str(folders["smiles"]))
+    assert tuned.sampler_defaults == {"topk": {"temperature": 3.0}}
+    canvas = plain.encode([12, 12, "c1ccc(____)cc1"])
+
+    def tokens(adapter, **options):
+        return adapter.sample(canvas, sampler="topk", generator=0, **options).tokens
+
+    assert torch.equal(tokens(tuned), tokens(plain, temperature=3.0))
+    assert torch.equal(tokens(tuned, temperature=0.0), tokens(plain))
+    assert not torch.equal(tokens(tuned), tokens(plain))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -349,3 +350,22 @@ def test_config_without_mask_id(tmp_path):
     llada = build_remote_model(tmp_path / "llada", "LLaDAModelLM", mask=False)
     with pytest.raises(ValueError, match="mask id 126336 is outside the vocabulary"):
         LLaDAAdapter(model=str(llada))
+
+
+
+def test_a_folders_sampler_defaults_apply_beneath_the_callers_options(models, tmp_path):
+    folder = tmp_path / "bert"
+    shutil.copytree(models["hf-masked-lm"], folder)
+    (folder / "sampler_defaults.json").write_text('{"topk": {"temperature": 5.0}}')
+    tuned = MaskedLMAdapter(model=str(folder), gen_length=8)
+    plain = make(models, "hf-masked-lm", gen_length=8)
+    assert tuned.sampler_defaults == {"topk": {"temperature": 5.0}}
+    assert plain.sampler_defaults == {}
+    canvas = plain.encode(["ab", "h"])
+
+    def tokens(adapter, **options):
+        return adapter.sample(canvas, "topk", generator=0, **options).tokens
+
+    assert torch.equal(tokens(tuned), tokens(plain, temperature=5.0))
+    assert torch.equal(tokens(tuned, temperature=0.0), tokens(plain))
+    assert not torch.equal(tokens(tuned), tokens(plain))

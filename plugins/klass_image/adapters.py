@@ -22,7 +22,7 @@ import torch
 from pydantic import Field
 from torch import Tensor
 
-from klass_core import AdapterConfig, Canvas, ModalityAdapter
+from klass_core import AdapterConfig, Canvas, ModalityAdapter, read_sampler_defaults
 from klass_image import digits
 
 DEFAULT_DIGITS_MODEL = Path(__file__).parent / "default_model"
@@ -157,6 +157,7 @@ class DigitsAdapter(UVitAdapter):
         self.transformer, self.embedder = digits.load_models(folder)
         self.embedder.to(self.config.device)
         self.mask_id = digits.MASK_ID
+        self.sampler_defaults = read_sampler_defaults(folder)
         self._set_vocabulary()
 
     def encode(self, inputs: Sequence[int]) -> Canvas:
@@ -230,6 +231,7 @@ class AmusedAdapter(UVitAdapter):
         require_parts(folder, ("transformer", "vqvae", "scheduler"))
         hf_logging.disable_progress_bar()
         self.folder = folder
+        self.sampler_defaults = read_sampler_defaults(folder)
         self.transformer = UVit2DModel.from_pretrained(folder / "transformer")
         self.vqvae = VQModel.from_pretrained(folder / "vqvae").to(self.config.device).eval()
         scheduler = json.loads((folder / "scheduler" / "scheduler_config.json").read_text())

@@ -40,11 +40,13 @@ class DigitsTask(BenchTask):
         # generate() draws tokens at temperature 1 for every sampler that chooses tokens.
         klass = [Setting("klass", steps=8), Setting("klass", steps=16),
                  Setting("klass", {"conf_threshold": 0.7, "kl_threshold": 0.05})]
-        maskgit = [Setting("maskgit", steps=s) for s in (8, 12, 16)]
+        # the model's recommended remasking temperature (its sampler_defaults.json), then aMUSEd's
+        maskgit = [*(Setting("maskgit", steps=s) for s in (8, 12, 16)),
+                   Setting("maskgit", {"temperature": (2.0, 0.0)}, steps=8)]
         rest = [self.baseline, Setting("topk", steps=8), Setting("threshold", {"threshold": 0.7}),
                 Setting("eb", {"gamma": 0.1})]
         if quick:
-            return [klass[0], maskgit[0], maskgit[2], *rest[:2]]
+            return [klass[0], maskgit[0], maskgit[2], maskgit[3], *rest[:2]]
         return [*klass, *maskgit, *rest, Setting("margin", steps=8), Setting("random", steps=8)]
 
     def sizes(self, quick: bool) -> int:

@@ -87,7 +87,7 @@ def _run(
 
     from klass_core import TraceRecorder
     from klass_image import quality, render
-    from klass_image.generation import generate, load_adapter
+    from klass_image.generation import generate, load_adapter, sampler_options
 
     adapter = load_adapter(model, guidance)
     if prompt is not None:
@@ -99,6 +99,7 @@ def _run(
     else:
         inputs = {"n": n}
     budget = steps or adapter.default_steps
+    options = parse_options(option)
     trace = TraceRecorder()
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(f"{sampler}: forward passes", total=budget)
@@ -115,7 +116,7 @@ def _run(
             seed=seed,
             guidance_scale=guidance,
             callback=callback,
-            **parse_options(option),
+            **options,
         )
     columns = min(len(images), 10)
     render.save_png(render.sheet([g.image for g in images], columns), out)
@@ -127,6 +128,7 @@ def _run(
     nfe = [g.nfe for g in images]
     result: dict[str, Any] = {
         "sampler": sampler,
+        "sampler_options": sampler_options(adapter, sampler, options),
         "steps": budget,
         "seed": seed,
         "images": len(images),

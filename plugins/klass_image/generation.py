@@ -40,16 +40,19 @@ def load_adapter(model: str | None = None, guidance_scale: float | None = None) 
     return adapter_class_for(model)(model=model, **options)
 
 
-def sampler_options(sampler: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` plus :data:`IMAGE_TOKEN_TEMPERATURE` for token-choosing samplers."""
+def sampler_options(adapter: Any, sampler: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options ``sampler`` runs with: ``options``, over the model folder's recommended ones
+    (``sampler_defaults.json``), over :data:`IMAGE_TOKEN_TEMPERATURE` for samplers that choose
+    tokens."""
     from klass_core import get_sampler_class
     from klass_core.samplers.base import TokenChoiceConfig
 
-    if "temperature" not in options and issubclass(
+    chosen = adapter.sampler_options(sampler, options)
+    if "temperature" not in chosen and issubclass(
         get_sampler_class(sampler).Config, TokenChoiceConfig
     ):
-        return {**options, "temperature": IMAGE_TOKEN_TEMPERATURE}
-    return options
+        return {**chosen, "temperature": IMAGE_TOKEN_TEMPERATURE}
+    return chosen
 
 
 def generate(
@@ -91,7 +94,7 @@ def generate(
         steps=steps if steps is not None else adapter.default_steps,
         generator=seed,
         callback=callback,
-        **sampler_options(sampler, options),
+        **sampler_options(adapter, sampler, options),
     )
     images = adapter.decode(out.tokens, canvas)
     return [

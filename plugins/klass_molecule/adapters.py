@@ -23,7 +23,7 @@ import torch
 from pydantic import Field
 from torch import Tensor
 
-from klass_core import AdapterConfig, Canvas, ModalityAdapter, SampleOutput, sample
+from klass_core import AdapterConfig, Canvas, ModalityAdapter, read_sampler_defaults
 
 from .tokenizer import MoleculeTokenizer, TokenizerError, tokenizer_class
 
@@ -88,6 +88,7 @@ class MoleculeAdapter(ModalityAdapter):
         self.tokenizer: MoleculeTokenizer = tokenizer_class(self.representation).from_folder(folder)
         self.model = AutoModelForMaskedLM.from_pretrained(folder, dtype=torch.float32)
         self.model.to(self.config.device).eval()
+        self.sampler_defaults = read_sampler_defaults(folder)
         info = getattr(self.model.config, "klass_molecule", None) or {}
         if info.get("representation", self.representation) != self.representation:
             raise ValueError(
@@ -156,14 +157,12 @@ class MoleculeAdapter(ModalityAdapter):
         tokens = torch.tensor(rows, dtype=torch.long, device=self.config.device)
         return Canvas(tokens, meta={"open_end": any(self.is_open(item) for item in inputs)})
 
-    def sample(self, canvas: Canvas, sampler: str = "klass", **kwargs: Any) -> SampleOutput:
-        """Like the base class; when no row leaves its end open (see :meth:`encode`), the end
-        token is never drawn either, so every molecule keeps the length its input fixed."""
-        excluded = self.never_sample_ids
-        if not canvas.meta.get("open_end", True):
-            excluded = (*excluded, self.tokenizer.end_id)
-        return sample(self.bind(canvas), canvas.tokens, self.mask_id, sampler=sampler,
-                      excluded_ids=excluded, **kwargs)
+    def excluded_ids(self, canvas: Canvas) -> tuple[int, ...]:
+        """When no row leaves its end open (see :meth:`encode`), the end token is never drawn
+        either, so every molecule keeps the length its input fixed."""
+        if canvas.meta.get("open_end", True):
+            return self.never_sample_ids
+        return (*self.never_sample_ids, self.tokenizer.end_id)
 
     @torch.no_grad()
     def logits(self, tokens: Tensor, **extras: Tensor) -> Tensor:

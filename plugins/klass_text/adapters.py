@@ -19,7 +19,7 @@ import torch
 from pydantic import Field
 from torch import Tensor
 
-from klass_core import AdapterConfig, Canvas, ModalityAdapter, SampleOutput
+from klass_core import AdapterConfig, Canvas, ModalityAdapter, SampleOutput, read_sampler_defaults
 from klass_text.eos import fill_after_eos
 from klass_text.loading import DEFAULT_MODEL, from_pretrained, max_length, model_source, token_ids
 
@@ -69,6 +69,8 @@ class TextAdapter(ModalityAdapter):
         self.tokenizer = from_pretrained(transformers.AutoTokenizer, source, **remote)
         loader = getattr(transformers, self.model_class)
         self.model = from_pretrained(loader, source, **remote, **dtype).to(cfg.device).eval()
+        # a hub id has no local folder, hence no recommended options
+        self.sampler_defaults = read_sampler_defaults(source)
         model_config = self.model.config
         self.vocab_size = int(model_config.vocab_size)
         self.mask_id = self.find_mask_id(model_config, self.tokenizer)

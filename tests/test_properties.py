@@ -91,8 +91,10 @@ def test_sampling_invariants(p) -> None:
     limit = masked.sum(-1) if p["steps"] is None else torch.full_like(out.nfe, p["steps"])
     if p["sampler"] != "maskgit" or p["steps"] is None:
         assert (out.nfe <= limit).all(), "nfe exceeded the step budget"
-    else:  # MaskGIT runs exactly its schedule on every row that has something to fill
-        assert torch.equal(out.nfe, torch.where(masked.any(-1), p["steps"], 0))
+    else:  # MaskGIT runs exactly its schedule on every row that has something to fill, except
+        # on a one-position canvas, where it cannot keep a position masked (diffusers fails there)
+        passes = p["steps"] if canvas.shape[-1] > 1 else 1
+        assert torch.equal(out.nfe, torch.where(masked.any(-1), passes, 0))
 
     for j in range(canvas.shape[0]):
         # Blocks start at the batch's first masked position; alone, a row's own first masked
